@@ -1,0 +1,34 @@
+"""Interactive figures: ipywidgets controls around pgcore's math.
+
+Each explorer is one call in a notebook cell, e.g.::
+
+    from pgcore.widgets import softmax_explorer
+    softmax_explorer()
+
+Its update logic is a plain method (``set``) that tests drive directly. Each
+chapter's figures and explorers live in one module here (the "demos" twin of
+the math modules); the names below are imported on first use, so importing
+:mod:`pgcore.widgets` stays cheap.
+"""
+
+from importlib import import_module
+
+from ._base import Explorer
+
+# public name -> module that defines it
+_LAZY = {
+    "SoftmaxExplorer": "softmax",
+    "softmax_explorer": "softmax",
+}
+
+__all__ = ["Explorer", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
