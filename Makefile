@@ -1,0 +1,79 @@
+# Policy Gradient Methods: build and test.
+#
+#   make book    build the HTML into _build/html (notebooks are executed)
+#   make test    unit tests + doctests, notebooks (strict nbval), strict book build
+#   make venv    create .venv and install requirements.txt (done by book/test too)
+#   make clean   remove build output and test caches (keeps .venv)
+#   make distclean   clean, and remove .venv
+#
+# Needs Python 3.11+ (set PYTHON=... to choose another interpreter) and nothing else.
+
+SHELL  := /bin/bash
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Notebook outputs cached by jupyter-cache are keyed on the notebooks' code only,
+# so they are thrown away whenever pgcore or the environment changes.
+JCACHE       := _build/.jupyter_cache
+JCACHE_STAMP := _build/.jupyter_cache.deps
+PGCORE_SRC   := $(wildcard pgcore/*.py pgcore/*/*.py)
+
+NOTEBOOK_DIR := chapters
+NORECURSE    := .* _build build dist *.egg *.egg-info venv node_modules __pycache__
+
+# Unit tests and doctests (testpaths and --doctest-modules come from pyproject.toml).
+PYTEST_UNIT  := $(BIN)/python -m pytest tests pgcore -o 'norecursedirs=$(NORECURSE)'
+# Every notebook in chapters/, outputs compared strictly (not --nbval-lax), in a
+# kernel of .venv's own Python.
+PYTEST_NB    := $(BIN)/python -m pytest $(NOTEBOOK_DIR) -o 'norecursedirs=$(NORECURSE)' \
+                --nbval --nbval-current-env --nbval-cell-timeout=120 \
+                --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: all venv book test test-unit test-notebooks test-build clean distclean
+
+all: book
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "error: Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1)); run e.g. 'make PYTHON=python3.11'" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(JCACHE_STAMP): $(STAMP) $(PGCORE_SRC)
+	rm -rf $(JCACHE)
+	mkdir -p _build
+	touch $@
+
+book: $(STAMP) $(JCACHE_STAMP)
+	$(BIN)/jupyter-book build .
+	@echo "Book: _build/html/index.html"
+
+test: test-unit test-notebooks test-build
+
+# MPLBACKEND=Agg for the pytest process only. It must NOT reach notebook kernels:
+# ipykernel keeps an MPLBACKEND it inherits, so a kernel started by nbval or
+# jupyter-book would use Agg: plt.show() displays nothing, nbval fails on the
+# missing figure output and the book loses its figures.
+test-unit: $(STAMP)
+	MPLBACKEND=Agg $(PYTEST_UNIT)
+
+test-notebooks: $(STAMP)
+	$(PYTEST_NB)
+
+# Strict build: any warning fails. --all re-reads every page (a fresh Sphinx
+# environment), so warnings from pages unchanged since the last build are not
+# silently skipped; executed notebooks still come from the jupyter cache.
+test-build: $(STAMP) $(JCACHE_STAMP)
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,74 @@
+"""The objectives modern methods optimise in place of J(θ) (chapter 6).
+
+PPO and GRPO do not change what the gradient is; they change how it is
+estimated and how far one update may move the policy. Pure numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ppo_clip_objective", "group_relative_advantages"]
+
+
+def ppo_clip_objective(ratio, advantage, clip_eps=0.2):
+    r"""PPO's clipped surrogate, one term per sample (Schulman et al. 2017, eq. 7).
+
+    .. math::
+        L(r, A) = \min\bigl(r A,\ \operatorname{clip}(r, 1-\epsilon, 1+\epsilon) A\bigr),
+        \qquad r = \frac{\pi_\theta(a|s)}{\pi_{\theta_\text{old}}(a|s)}
+
+    At :math:`r = 1` its gradient in θ is :math:`A\,\nabla_\theta \log \pi_\theta(a|s)`,
+    the policy-gradient term; away from 1 the clip removes any incentive to
+    move the ratio further than :math:`1 \pm \epsilon` in the direction the
+    advantage favours.
+
+    Parameters
+    ----------
+    ratio : array_like
+        Probability ratios :math:`r > 0`.
+    advantage : array_like
+        Advantage estimates :math:`A`, broadcast against ``ratio``.
+    clip_eps : float, default 0.2
+        :math:`\epsilon \ge 0`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ppo_clip_objective(np.array([0.5, 1.0, 1.5]), 1.0)
+    array([0.5, 1. , 1.2])
+    >>> ppo_clip_objective(np.array([0.5, 1.0, 1.5]), -1.0)
+    array([-0.8, -1. , -1.5])
+    """
+    r = np.asarray(ratio, dtype=float)
+    A = np.asarray(advantage, dtype=float)
+    if not (np.isfinite(clip_eps) and clip_eps >= 0):
+        raise ValueError(f"clip_eps must be a non-negative number, got {clip_eps}")
+    if (r < 0).any() or np.isnan(r).any():
+        raise ValueError("probability ratios must be non-negative numbers")
+    return np.minimum(r * A, np.clip(r, 1 - clip_eps, 1 + clip_eps) * A)
+
+
+def group_relative_advantages(rewards, axis=-1, eps=1e-8):
+    r"""GRPO's advantages: rewards standardised within each group (Shao et al. 2024).
+
+    .. math:: A_i = \frac{r_i - \operatorname{mean}(r)}{\operatorname{std}(r) + \epsilon}
+
+    computed along ``axis`` (one group of sampled answers to the same prompt).
+    A group whose rewards are all equal gets advantage 0 for every answer: it
+    carries no signal about which answer is better. ``std`` is the population
+    standard deviation (``ddof=0``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(group_relative_advantages([1.0, 0.0, 0.0, 1.0]), 3)
+    array([ 1., -1., -1.,  1.])
+    >>> group_relative_advantages([1.0, 1.0, 1.0])
+    array([0., 0., 0.])
+    """
+    r = np.asarray(rewards, dtype=float)
+    if np.isnan(r).any():
+        raise ValueError("rewards contain NaN")
+    centred = r - r.mean(axis=axis, keepdims=True)
+    return centred / (r.std(axis=axis, keepdims=True) + eps)
