@@ -24,6 +24,17 @@ def _check_preferences(h, temperature):
     return h
 
 
+def _shifted(h, axis, temperature):
+    """``(h - max h) / temperature``: the largest entry becomes 0, the rest are <= 0.
+
+    The maximum is subtracted *before* dividing, so a small temperature cannot
+    turn finite preferences into ``inf - inf = nan``. A gap too large for a
+    float becomes ``-inf``, whose probability is exactly 0.
+    """
+    with np.errstate(over="ignore"):
+        return (h - np.max(h, axis=axis, keepdims=True)) / temperature
+
+
 def log_softmax(h, axis=-1, temperature=1.0):
     r"""Logarithm of the softmax, computed without overflow.
 
@@ -60,9 +71,7 @@ def log_softmax(h, axis=-1, temperature=1.0):
     >>> np.round(log_softmax([1000.0, 0.0]), 4)
     array([    0., -1000.])
     """
-    h = _check_preferences(h, temperature) / temperature
-    m = np.max(h, axis=axis, keepdims=True)
-    z = h - m
+    z = _shifted(_check_preferences(h, temperature), axis, temperature)
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
@@ -109,7 +118,6 @@ def softmax(h, axis=-1, temperature=1.0):
     >>> softmax([1000.0, -1000.0])
     array([1., 0.])
     """
-    h = _check_preferences(h, temperature) / temperature
-    z = h - np.max(h, axis=axis, keepdims=True)
+    z = _shifted(_check_preferences(h, temperature), axis, temperature)
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)

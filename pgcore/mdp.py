@@ -210,15 +210,21 @@ def _trapped(mdp, P_pi, states):
         if (new == unsafe).all():
             break
         unsafe = new
-    reach = np.zeros(S, dtype=bool)
+    reach = _reachable(mdp, P_pi, states)
+    return [int(s) for s in np.flatnonzero(unsafe & reach)], [int(s) for s in np.flatnonzero(dead & reach)]
+
+
+def _reachable(mdp, P_pi, states):
+    """Boolean mask of the non-terminal states reachable from ``states`` under ``P_pi``."""
+    adj = P_pi > 0.0
+    reach = np.zeros(mdp.n_states, dtype=bool)
     reach[states] = True
     reach &= mdp.nonterminal
     while True:
         new = reach | (adj & reach[:, None]).any(axis=0)
         if (new == reach).all():
-            break
+            return reach
         reach = new
-    return [int(s) for s in np.flatnonzero(unsafe & reach)], [int(s) for s in np.flatnonzero(dead & reach)]
 
 
 def _check_terminates(mdp, P_pi, states, what):
@@ -315,6 +321,10 @@ def expected_visits(mdp, pi):
     start = mdp.start.copy()
     start[~mdp.nonterminal] = 0.0
     _check_terminates(mdp, P_pi, np.flatnonzero(start > 0), "the expected episode length")
+    # States the episode never reaches have eta = 0. Dropping their outgoing
+    # transitions keeps I - gamma P_pi invertible even when (with gamma = 1)
+    # such a state could loop forever, which is allowed here.
+    P_pi[~_reachable(mdp, P_pi, np.flatnonzero(start > 0))] = 0.0
     S = mdp.n_states
     eta = np.linalg.solve((np.eye(S) - mdp.gamma * P_pi).T, start)
     eta[~mdp.nonterminal] = 0.0

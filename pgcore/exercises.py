@@ -1,0 +1,378 @@
+"""Auto-checked exercises: try a student's function on unseen cases, explain mistakes in words.
+
+Each ``check_*`` function calls the student's function on a few cases, compares
+with pgcore's reference answer, and prints one short verdict in plain words:
+what was tried, what came back, and, when the answer matches a typical mistake
+(forgetting to subtract the max, normalising over the wrong axis, forgetting
+gamma, a sign error, an off-by-one in the return), which one. It never lets
+the student's exception escape as a traceback; it returns ``True`` or
+``False`` so a notebook cell can also ``assert`` it.
+
+Examples
+--------
+>>> import numpy as np
+>>> def my_softmax(h):
+...     z = np.exp(h - np.max(h, axis=-1, keepdims=True))
+...     return z / z.sum(axis=-1, keepdims=True)
+>>> check_softmax(my_softmax)
+Correct: my_softmax agrees with the reference on 6 cases, including preferences of ±1000 and a 2-D table.
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._softmax import softmax
+from .action_values import epsilon_greedy_policy
+from .envs import corridor_policy, corridor_theta, random_mdp, short_corridor
+from .gradient import performance, policy_gradient
+from .mdp import MDP, evaluate, expected_visits
+from .policy import SoftmaxPolicy
+
+__all__ = [
+    "check_epsilon_greedy",
+    "check_softmax",
+    "check_return",
+    "check_performance",
+    "check_ascent_step",
+    "check_policy_gradient",
+]
+
+
+class _Verdict:
+    def __init__(self, name):
+        self.name = name
+
+    def ok(self, text):
+        print(f"Correct: {self.name} {text}")
+        return True
+
+    def fail(self, text):
+        print(f"Not yet: {text}")
+        return False
+
+
+def _call(verdict, f, *args):
+    """Call the student's function; turn an exception into a plain-words message."""
+    try:
+        with np.errstate(all="ignore"):
+            return True, f(*args)
+    except Exception as exc:  # the student's code may raise anything
+        shown = ", ".join(_short(a) for a in args)
+        return False, verdict.fail(
+            f"{verdict.name}({shown}) stopped with {type(exc).__name__}: {exc}")
+
+
+def _short(x):
+    if isinstance(x, np.ndarray):
+        text = np.array2string(x, precision=3, separator=", ", threshold=12, max_line_width=10_000)
+        return " ".join(text.split())
+    if isinstance(x, MDP):
+        return f"<MDP with {x.n_states} states, gamma={x.gamma}>"
+    if isinstance(x, SoftmaxPolicy):
+        return f"<SoftmaxPolicy d={x.d}>"
+    if callable(x):
+        return "<gradient function>"
+    return repr(x)
+
+
+def _as_array(verdict, value, shape, what):
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None, verdict.fail(f"{verdict.name} returned {type(value).__name__}, not an array of numbers ({what})")
+    if arr.shape != shape:
+        return None, verdict.fail(f"{verdict.name} returned an array of shape {arr.shape}; expected {shape} ({what})")
+    return arr, None
+
+
+def _name(f):
+    return getattr(f, "__name__", "your function")
+
+
+# -- chapter 1 ---------------------------------------------------------------
+
+def check_epsilon_greedy(f):
+    """Check ``f(Q, epsilon) -> pi``, the epsilon-greedy policy of a table ``Q`` (S, A).
+
+    Ties among greedy actions may be split in any way; every action must get at
+    least ``epsilon / A``.
+
+    Examples
+    --------
+    >>> def wrong(Q, epsilon):   # forgets the random pick can also choose the greedy action
+    ...     pi = np.full(Q.shape, epsilon / (Q.shape[1] - 1))
+    ...     pi[np.arange(len(Q)), Q.argmax(axis=1)] = 1 - epsilon
+    ...     return pi
+    >>> check_epsilon_greedy(wrong)  # doctest: +ELLIPSIS
+    Not yet: ...
+    False
+    """
+    v = _Verdict(_name(f))
+    rng = np.random.default_rng(11)
+    cases = [(rng.standard_normal((4, 3)), 0.1), (rng.standard_normal((2, 5)), 0.5),
+             (np.array([[0.0, 1.0]]), 0.0), (np.array([[2.0, 1.0, 0.5, 0.0]]), 1.0)]
+    for Q, eps in cases:
+        ok, pi = _call(v, f, Q.copy(), eps)
+        if not ok:
+            return False
+        pi, bad = _as_array(v, pi, Q.shape, "one row of probabilities per state")
+        if pi is None:
+            return False
+        ref = epsilon_greedy_policy(Q, eps)
+        if np.allclose(pi, ref, atol=1e-9):
+            continue
+        A = Q.shape[1]
+        if np.allclose(pi.sum(axis=0), 1) and not np.allclose(pi.sum(axis=1), 1):
+            return v.fail("your probabilities sum to 1 down each column (over states), not along each row "
+                          "(over the actions of one state).")
+        if not np.allclose(pi.sum(axis=1), 1):
+            return v.fail(f"for Q = {_short(Q)} and epsilon = {eps} the rows sum to {np.round(pi.sum(axis=1), 3)}, not 1.")
+        greedy_p = pi[np.arange(len(Q)), Q.argmax(axis=1)]
+        if np.allclose(greedy_p, 1 - eps) and eps > 0:
+            return v.fail(f"the greedy action gets 1 - epsilon = {1 - eps:g}, but the random choice (probability "
+                          f"epsilon) can also pick it: it should get 1 - epsilon + epsilon/|A| = {1 - eps + eps / A:g}.")
+        return v.fail(f"for Q = {_short(Q)} and epsilon = {eps} you returned {_short(pi)}; expected {_short(ref)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} tables, including epsilon = 0 and epsilon = 1.")
+
+
+# -- chapter 2 ---------------------------------------------------------------
+
+def check_softmax(f):
+    """Check ``f(h) -> probabilities``, a softmax over the last axis of ``h``.
+
+    Examples
+    --------
+    >>> def naive(h):
+    ...     return np.exp(h) / np.exp(h).sum(axis=-1, keepdims=True)
+    >>> check_softmax(naive)  # doctest: +ELLIPSIS
+    Not yet: ...Subtract the largest preference...
+    False
+    >>> def wrong_axis(h):
+    ...     z = np.exp(h - np.max(h))
+    ...     return z / z.sum(axis=0)
+    >>> check_softmax(wrong_axis)  # doctest: +ELLIPSIS
+    Not yet: ...wrong axis...
+    False
+    """
+    v = _Verdict(_name(f))
+    cases = [
+        np.array([0.5, -1.0, 2.0]),
+        np.array([4.0, 4.0, 4.0, 4.0]),
+        np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]]),
+        np.array([[2.0, -1.0], [0.5, 0.5], [3.0, 0.0]]),
+        np.array([1000.0, 999.0, 0.0]),
+        np.array([-1000.0, -1001.0, -1002.0]),
+    ]
+    for h in cases:
+        ok, p = _call(v, f, h.copy())
+        if not ok:
+            return False
+        p, bad = _as_array(v, p, h.shape, "one probability per preference")
+        if p is None:
+            return False
+        ref = softmax(h)
+        if np.allclose(p, ref, atol=1e-9):
+            continue
+        if not np.isfinite(p).all() and np.max(np.abs(h)) > 700:
+            return v.fail(f"for preferences {_short(h)} you returned {_short(p)}: exp overflows (or all underflow "
+                          "to 0). Subtract the largest preference before exponentiating; the softmax does not change.")
+        if h.ndim == 2 and np.allclose(p.sum(axis=0), 1) and not np.allclose(p.sum(axis=-1), 1):
+            return v.fail(f"for the table {_short(h)} your columns sum to 1, not the rows: you normalised over the "
+                          "wrong axis. Each row holds the preferences of one state; use axis=-1 with keepdims=True.")
+        if h.ndim == 2 and not np.allclose(p.sum(axis=-1), 1):
+            return v.fail(f"for the table {_short(h)} the rows sum to {np.round(p.sum(axis=-1), 3)}: you normalised "
+                          "over the wrong axis (or over the whole table). Normalise each row separately.")
+        if not np.allclose(p.sum(axis=-1), 1):
+            return v.fail(f"for preferences {_short(h)} your probabilities sum to {np.round(p.sum(axis=-1), 4)}, not 1.")
+        return v.fail(f"for preferences {_short(h)} you returned {_short(p)}; expected {_short(ref)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} cases, including preferences of ±1000 and a 2-D table.")
+
+
+# -- chapter 3 ---------------------------------------------------------------
+
+def _ref_return(rewards, gamma):
+    return float(sum(gamma ** k * r for k, r in enumerate(rewards)))
+
+
+def check_return(f):
+    """Check ``f(rewards, gamma) -> G_0``, the discounted return of one episode.
+
+    ``rewards`` is the list ``[R_1, R_2, ..., R_T]``; the answer is
+    ``R_1 + gamma R_2 + ... + gamma^(T-1) R_T``.
+
+    Examples
+    --------
+    >>> def off_by_one(rewards, gamma):
+    ...     return sum(gamma ** (k + 1) * r for k, r in enumerate(rewards))
+    >>> check_return(off_by_one)  # doctest: +ELLIPSIS
+    Not yet: ...off-by-one...
+    False
+    """
+    v = _Verdict(_name(f))
+    cases = [([1.0, 0.0, 2.0], 0.9), ([-1.0, -1.0, -1.0, -1.0], 1.0), ([0.0, 0.0, 10.0], 0.5), ([3.0], 0.7),
+             ([2.0, -1.0, 0.5, 4.0], 0.8)]
+    for rewards, gamma in cases:
+        ok, G = _call(v, f, list(rewards), gamma)
+        if not ok:
+            return False
+        try:
+            G = float(G)
+        except (TypeError, ValueError):
+            return v.fail(f"{v.name} returned {type(G).__name__}; expected one number")
+        ref = _ref_return(rewards, gamma)
+        if np.isclose(G, ref):
+            continue
+        T = len(rewards)
+        if np.isclose(G, sum(rewards)) and gamma < 1:
+            return v.fail(f"for rewards {rewards} and gamma = {gamma} you returned {G:g}, the plain sum: you forgot "
+                          f"gamma. The k-th reward counts gamma**k times; expected {ref:g}.")
+        if np.isclose(G, sum(gamma ** (k + 1) * r for k, r in enumerate(rewards))) or \
+           np.isclose(G, sum(gamma ** k * r for k, r in enumerate(rewards[1:]))) or \
+           np.isclose(G, sum(gamma ** k * r for k, r in enumerate(rewards[:-1]))):
+            return v.fail(f"for rewards {rewards} and gamma = {gamma} you returned {G:g}; expected {ref:g}. This is an "
+                          "off-by-one in the return: the first reward R_1 is not discounted (gamma**0), and every "
+                          f"reward up to R_T (here T = {T}) counts.")
+        if np.isclose(G, -ref):
+            return v.fail(f"for rewards {rewards} you returned {G:g}, the expected value with the wrong sign ({ref:g}).")
+        return v.fail(f"for rewards {rewards} and gamma = {gamma} you returned {G:g}; expected {ref:g}.")
+    return v.ok(f"agrees with the reference on {len(cases)} episodes, with and without discounting.")
+
+
+def check_performance(f):
+    """Check ``f(mdp, pi) -> J``, the exact performance of the policy table ``pi``.
+
+    ``J = sum_s start(s) v_pi(s)``; use ``mdp.P``, ``mdp.R``, ``mdp.start``,
+    ``mdp.gamma`` and ``mdp.terminal`` (terminal states have value 0).
+
+    Examples
+    --------
+    >>> def no_gamma(mdp, pi):
+    ...     P = np.einsum("sa,sat->st", pi, mdp.P); r = (pi * mdp.R).sum(axis=1)
+    ...     keep = mdp.nonterminal
+    ...     P = P[np.ix_(keep, keep)]; r = r[keep]
+    ...     v = np.linalg.solve(np.eye(len(r)) - P, r)
+    ...     return float(mdp.start[keep] @ v)
+    >>> check_performance(no_gamma)  # doctest: +ELLIPSIS
+    Not yet: ...forgot gamma...
+    False
+    """
+    v = _Verdict(_name(f))
+    mdps = [short_corridor(), random_mdp(4, 2, gamma=0.9, seed=5), random_mdp(6, 3, gamma=0.95, seed=8)]
+    rng = np.random.default_rng(2)
+    for mdp in mdps:
+        pi = rng.dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
+        ok, J = _call(v, f, mdp, pi.copy())
+        if not ok:
+            return False
+        try:
+            J = float(J)
+        except (TypeError, ValueError):
+            return v.fail(f"{v.name} returned {type(J).__name__}; expected one number")
+        V, _ = evaluate(mdp, pi)
+        ref = float(mdp.start @ V)
+        if np.isclose(J, ref, rtol=1e-6, atol=1e-9):
+            continue
+        if mdp.gamma < 1:
+            undiscounted = MDP(mdp.P, mdp.R, mdp.start, gamma=1.0, terminal=mdp.terminal)
+            V1, _ = evaluate(undiscounted, pi)
+            if np.isclose(J, float(mdp.start @ V1), rtol=1e-6):
+                return v.fail(f"on an MDP with gamma = {mdp.gamma} you returned {J:.4f}, the undiscounted value: you "
+                              f"forgot gamma in (I - gamma P_pi) v = r_pi. Expected {ref:.4f}.")
+        if np.isclose(J, -ref, rtol=1e-6):
+            return v.fail(f"you returned {J:.4f}, the right value with the wrong sign ({ref:.4f}).")
+        return v.fail(f"on {_short(mdp)} you returned {J:.4f}; expected {ref:.4f}.")
+    return v.ok(f"agrees with the exact linear solve on {len(mdps)} MDPs (gamma = 1 and gamma < 1).")
+
+
+# -- chapter 4 ---------------------------------------------------------------
+
+def check_ascent_step(f):
+    """Check ``f(theta, grad, alpha) -> new theta``, one step of gradient *ascent*.
+
+    Examples
+    --------
+    >>> check_ascent_step(lambda theta, grad, alpha: theta - alpha * grad)  # doctest: +ELLIPSIS
+    Not yet: ...sign...
+    False
+    """
+    v = _Verdict(_name(f))
+    rng = np.random.default_rng(4)
+    for _ in range(4):
+        theta, g, alpha = rng.standard_normal(3), rng.standard_normal(3), float(rng.uniform(0.01, 1.0))
+        ok, new = _call(v, f, theta.copy(), g.copy(), alpha)
+        if not ok:
+            return False
+        new, bad = _as_array(v, new, theta.shape, "the new parameter vector")
+        if new is None:
+            return False
+        ref = theta + alpha * g
+        if np.allclose(new, ref):
+            continue
+        if np.allclose(new, theta - alpha * g):
+            return v.fail("your step goes downhill: theta - alpha * grad is gradient descent. To increase J, "
+                          "move along the gradient: theta + alpha * grad (a sign error).")
+        if np.allclose(new, alpha * g):
+            return v.fail("you returned alpha * grad, the step itself; add it to theta.")
+        return v.fail(f"from theta = {_short(theta)} with alpha = {alpha:.3f} you returned {_short(new)}; expected {_short(ref)}.")
+    return v.ok("takes the ascent step theta + alpha * grad on 4 random cases.")
+
+
+# -- chapter 5 ---------------------------------------------------------------
+
+def check_policy_gradient(f):
+    """Check ``f(mdp, policy, theta) -> grad``, the policy gradient theorem's exact gradient.
+
+    ``grad = sum_s eta(s) sum_a q_pi(s, a) grad pi(a|s, theta)`` with
+    ``eta(s) = sum_t gamma**t Pr(S_t = s)``.
+
+    Examples
+    --------
+    >>> import pgcore as pg
+    >>> def uses_mu(mdp, policy, theta):
+    ...     pi = policy.probs(theta); _, Q = pg.evaluate(mdp, pi)
+    ...     mu = pg.state_distribution(mdp, pi)
+    ...     return np.einsum("s,sa,sad->d", mu, Q, policy.grad_probs(theta))
+    >>> check_policy_gradient(uses_mu)  # doctest: +ELLIPSIS
+    Not yet: ...proportional...
+    False
+    """
+    v = _Verdict(_name(f))
+    rng = np.random.default_rng(9)
+    cases = [(short_corridor(), corridor_policy(), corridor_theta(0.3))]
+    for gamma, seed in [(0.9, 1), (1.0, 2)]:
+        mdp = random_mdp(4, 3, gamma=gamma, seed=seed)
+        pol = SoftmaxPolicy(rng.standard_normal((mdp.n_states, mdp.n_actions, 3)))
+        cases.append((mdp, pol, rng.standard_normal(3)))
+    for mdp, pol, theta in cases:
+        ok, g = _call(v, f, mdp, pol, theta.copy())
+        if not ok:
+            return False
+        g, bad = _as_array(v, g, theta.shape, "one partial derivative per parameter")
+        if g is None:
+            return False
+        ref = policy_gradient(mdp, pol, theta)
+        if np.allclose(g, ref, rtol=1e-6, atol=1e-9):
+            continue
+        pi = pol.probs(theta)
+        _, Q = evaluate(mdp, pi)
+        eta = expected_visits(mdp, pi)
+        gp = pol.grad_probs(theta)
+        if np.allclose(g, -ref, rtol=1e-6):
+            return v.fail(f"on {_short(mdp)} your gradient is exactly minus the right one ({_short(ref)}): a sign error.")
+        if np.allclose(g, ref / eta.sum(), rtol=1e-6):
+            return v.fail("your gradient is proportional to the right one but smaller by the factor sum_s eta(s) "
+                          f"= {eta.sum():.3f}: you weighted by mu(s). The equality needs eta(s), the expected "
+                          "number of visits.")
+        if mdp.gamma < 1:
+            und = MDP(mdp.P, mdp.R, mdp.start, gamma=1.0, terminal=mdp.terminal)
+            eta1 = expected_visits(und, pi)
+            if np.allclose(g, np.einsum("s,sa,sad->d", eta1, Q, gp), rtol=1e-6):
+                return v.fail(f"with gamma = {mdp.gamma}, you counted visits without discounting: eta(s) must "
+                              "weight a visit at time t by gamma**t.")
+        if np.allclose(g, 0.0, atol=1e-9):
+            return v.fail("your gradient is zero. Weighting grad pi(a|s) by a number that does not depend on the "
+                          "action, such as v(s), gives zero because sum_a grad pi(a|s) = 0: use q(s, a).")
+        return v.fail(f"on {_short(mdp)} at theta = {_short(theta)} you returned {_short(g)}; expected {_short(ref)}.")
+    return v.ok(f"matches the theorem on {len(cases)} problems: the corridor, and random MDPs with gamma = 0.9 and 1.")
