@@ -41,7 +41,9 @@ def log_softmax(h, axis=-1, temperature=1.0):
     .. math:: \log \pi(a) = h(a)/\tau - \log \sum_b e^{h(b)/\tau}
 
     The largest preference is subtracted before exponentiating (the
-    log-sum-exp trick), so the result is finite for any finite preferences.
+    log-sum-exp trick), so nothing overflows; an entry whose gap to the
+    largest, divided by the temperature, exceeds the float range is ``-inf``
+    (its probability is exactly 0).
 
     Parameters
     ----------

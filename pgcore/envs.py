@@ -134,7 +134,8 @@ def gridworld(n_rows=3, n_cols=4, start=None, goal=None, walls=(), slip=0.0, gam
     """A small gridworld: reach the goal; every step costs -1.
 
     Cells are numbered row by row, ``s = row * n_cols + col``; the goal is the
-    terminal state. Actions 0..3 are up, right, down, left; a move into the
+    terminal state. Wall cells are listed in ``terminal`` too, so they get
+    value 0 and no visits (no move ever enters them). Actions 0..3 are up, right, down, left; a move into the
     edge or a wall leaves the agent where it is. With probability ``slip``
     the move is replaced by one of the four chosen uniformly at random.
 

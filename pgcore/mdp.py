@@ -96,6 +96,9 @@ class MDP:
                 f"P[{s}, {a}] sums to {row[s, a]:.6g}, not 1: each transition row "
                 "must be a probability distribution over next states"
             )
+        # Rows within the tolerance are renormalised, so the sampler and the
+        # termination check see exact distributions.
+        P = P / row[:, :, None]
         if not np.isfinite(R).all():
             s, a = np.argwhere(~np.isfinite(R))[0]
             raise ValueError(f"R[{s}, {a}] = {R[s, a]} is not a finite reward")
