@@ -40,7 +40,7 @@ STYLE = {
     "legend.frameon": False,
     "figure.dpi": 100,
     "savefig.dpi": 100,
-    "savefig.bbox": "tight",
+    "savefig.bbox": "standard",  # constrained layout already fits; "tight" would draw twice
     "lines.linewidth": 2.0,
 }
 

@@ -19,6 +19,8 @@ from ._base import Explorer
 _LAZY = {
     "SoftmaxExplorer": "softmax",
     "softmax_explorer": "softmax",
+    "TheoremExplorer": "theorem",
+    "theorem_explorer": "theorem",
 }
 
 __all__ = ["Explorer", *_LAZY]
