@@ -30,6 +30,7 @@ from .mdp import (
     visit_counts,
 )
 from .policy import SoftmaxPolicy
+from .td import sarsa, td0_values
 
 __all__ = [
     "softmax", "log_softmax",
@@ -38,6 +39,7 @@ __all__ = [
     "SoftmaxPolicy",
     "performance", "policy_gradient", "numerical_gradient", "gradient_ascent", "DivergenceError",
     "value_iteration", "greedy_policy", "epsilon_greedy_policy", "monte_carlo_q",
+    "td0_values", "sarsa",
     "envs", "surrogates", "theorem",
 ]
 __version__ = "0.1.0"

@@ -59,6 +59,8 @@ def value_iteration(mdp, tol=1e-10, max_iter=100_000):
 def greedy_policy(Q):
     """The greedy policy of a Q table, ties split evenly, shape (S, A).
 
+    Values within 1e-12 of a row's maximum count as tied.
+
     Examples
     --------
     >>> greedy_policy([[1.0, 2.0], [3.0, 3.0]])

@@ -239,7 +239,7 @@ def _check_terminates(mdp, P_pi, states, what):
         raise ValueError(
             f"with gamma = 1 this policy can be trapped forever in state(s) {names} "
             f"(indices {dead}): from there no terminal state is ever reached, so {what} "
-            "is infinite. Make every action possible (a softmax policy does) or use gamma < 1."
+            "is not finite. Make every action possible (a softmax policy does) or use gamma < 1."
         )
 
 

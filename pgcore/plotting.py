@@ -23,6 +23,7 @@ __all__ = [
     "bar_probabilities",
     "update_bars",
     "annotate_message",
+    "freeze_layout",
 ]
 
 #: Colour-blind-safe palette (Okabe & Ito), used in this order everywhere.
@@ -153,3 +154,14 @@ def annotate_message(ax, message, color="#D55E00"):
     return ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
                    color=color, fontsize="large", wrap=True,
                    bbox=dict(facecolor="white", alpha=0.85, edgecolor=color))
+
+
+def freeze_layout(fig):
+    """Lay ``fig`` out once with its layout engine, then keep that layout fixed.
+
+    For widgets: a redraw then skips the layout pass, so an update costs one
+    draw. Call it after the artists exist and before the first update.
+    """
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig

@@ -19,6 +19,8 @@ from ._base import Explorer
 _LAZY = {
     "SoftmaxExplorer": "softmax",
     "softmax_explorer": "softmax",
+    "EpsilonGreedyExplorer": "action_values",
+    "epsilon_greedy_explorer": "action_values",
     "TheoremExplorer": "theorem",
     "theorem_explorer": "theorem",
 }

@@ -1,0 +1,266 @@
+"""Tests for chapter 1: pgcore.td (TD(0), Sarsa) and pgcore.widgets.action_values."""
+
+import time
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import pgcore as pg
+from pgcore.plotting import png_bytes
+from pgcore.td import sarsa, td0_values
+from pgcore.widgets.action_values import (EpsilonGreedyExplorer, epsilon_greedy_explorer,
+                                          plot_corridor, plot_corridor_performance,
+                                          plot_greedy_flip, plot_gridworld, plot_mc_error)
+
+# the short corridor's best state-blind policy, from dJ/dp = 0 <=> p^2 - 4p + 2 = 0
+P_STAR = 2.0 - np.sqrt(2.0)
+
+
+# --------------------------------------------------------------------------
+# TD(0)
+# --------------------------------------------------------------------------
+def test_td0_hand_computed_sweeps_on_a_deterministic_walk():
+    """alpha = 1 on the path 0 -> 1 -> 2 -> G carries values back one state per episode."""
+    m = pg.envs.short_corridor()
+    pi = np.array([[0, 1], [1, 0], [0, 1], [0.5, 0.5]])  # right, left (switched: moves right), right
+    np.testing.assert_array_equal(td0_values(m, pi, 1, 1.0, seed=0), [-1, -1, -1, 0])
+    np.testing.assert_array_equal(td0_values(m, pi, 2, 1.0, seed=0), [-2, -2, -1, 0])
+    np.testing.assert_array_equal(td0_values(m, pi, 3, 1.0, seed=0), [-3, -2, -1, 0])
+    np.testing.assert_array_equal(td0_values(m, pi, 50, 1.0, seed=0), pg.evaluate(m, pi)[0])
+
+
+def test_td0_single_update_formula():
+    """One one-step episode: V <- V + alpha (R - V), the terminal value being 0."""
+    m = pg.envs.bandit([2.0, -1.0])
+    V = td0_values(m, [[1.0, 0.0], [1.0, 0.0]], 1, 0.25, V0=[10.0, 5.0], seed=0)
+    np.testing.assert_allclose(V, [10.0 + 0.25 * (2.0 - 10.0), 0.0])
+
+
+def test_td0_one_over_n_is_the_sample_mean_on_a_bandit():
+    """With alpha_n = 1/n, TD(0) on one-step episodes is the running mean of the rewards."""
+    m = pg.envs.bandit([1.0, 3.0])
+    n = 4000
+    V = td0_values(m, [[0.5, 0.5], [0.5, 0.5]], n, lambda k: 1.0 / k, seed=3)
+    # the mean of n rewards that are 1 or 3 with probability 1/2: 2 +- 3 standard errors
+    assert abs(V[0] - 2.0) < 3 * 1.0 / np.sqrt(n)
+    k = (V[0] - 1.0) * n / 2.0  # the mean is 1 + 2k/n, k = number of rewards equal to 3
+    assert abs(k - round(k)) < 1e-6
+
+
+@pytest.mark.parametrize("gamma", [1.0, 0.9])
+def test_td0_converges_to_exact_values(gamma):
+    m = pg.envs.random_mdp(4, 2, gamma=gamma, seed=5)
+    pi = np.full((5, 2), 0.5)
+    V_exact, _ = pg.evaluate(m, pi)
+    V = td0_values(m, pi, 5000, lambda k: k ** -0.7, seed=1)
+    np.testing.assert_allclose(V, V_exact, atol=0.15)
+    assert V[4] == 0.0
+
+
+def test_td0_gridworld_matches_evaluate():
+    grid = pg.envs.gridworld()
+    q_star, _ = pg.value_iteration(grid)
+    pi = pg.epsilon_greedy_policy(q_star, 0.2)
+    V_exact, _ = pg.evaluate(grid, pi)
+    V = td0_values(grid, pi, 10_000, lambda k: k ** -0.7, seed=1)
+    assert np.abs(V - V_exact).max() < 0.15
+
+
+def test_td0_refuses_bad_input_and_endless_episodes():
+    m = pg.envs.short_corridor()
+    pi = np.full((4, 2), 0.5)
+    with pytest.raises(ValueError, match="step_size"):
+        td0_values(m, pi, 1, 0.0)
+    with pytest.raises(ValueError, match="step_size"):
+        td0_values(m, pi, 1, 1.5)
+    with pytest.raises(ValueError, match="V0"):
+        td0_values(m, pi, 1, 0.5, V0=np.zeros(3))
+    with pytest.raises(ValueError, match="sums to"):
+        td0_values(m, np.ones((4, 2)), 1, 0.5)
+    always_left = np.tile([1.0, 0.0], (4, 1))  # stays in state 0 forever
+    with pytest.raises(RuntimeError, match="max_steps=100"):
+        td0_values(m, always_left, 1, 0.5, max_steps=100)
+
+
+# --------------------------------------------------------------------------
+# Sarsa
+# --------------------------------------------------------------------------
+def test_sarsa_hand_computed_episode():
+    m = pg.envs.short_corridor()
+    Q0 = np.array([[-9.0, 0.0], [0.0, -9.0], [-9.0, 0.0], [5.0, 5.0]])
+    Q, G = sarsa(m, 1, 0.5, 0.0, Q0=Q0, seed=0)
+    # s0 right -> s1 (next greedy: left, Q=0): -0.5; s1 left -> s2 (next: right, Q=0): -0.5;
+    # s2 right -> G (terminal, Q=0): -0.5; the untouched entries keep their values
+    np.testing.assert_array_equal(Q, [[-9.0, -0.5], [-0.5, -9.0], [-9.0, -0.5], [0.0, 0.0]])
+    np.testing.assert_array_equal(G, [-3.0])
+    # a second episode: targets now use the updated neighbours
+    Q2, _ = sarsa(m, 2, 0.5, 0.0, Q0=Q0, seed=0)
+    np.testing.assert_allclose(Q2[[0, 1, 2], [1, 0, 1]],
+                               [-0.5 + 0.5 * (-1 - 0.5 + 0.5), -0.5 + 0.5 * (-1 - 0.5 + 0.5),
+                                -0.5 + 0.5 * (-1 + 0.5)])
+
+
+def test_sarsa_uniform_exploration_learns_bandit_means():
+    m = pg.envs.bandit([0.3, -1.0, 2.0])
+    Q, G = sarsa(m, 300, 1.0, 1.0, seed=4)
+    np.testing.assert_allclose(Q[0], [0.3, -1.0, 2.0])
+    assert set(np.unique(G)) == {0.3, -1.0, 2.0}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_sarsa_greedy_actions_are_optimal_in_the_gridworld(seed):
+    grid = pg.envs.gridworld()
+    q_star, v_star = pg.value_iteration(grid)
+    Q, G = sarsa(grid, 1000, 0.2, 0.1, seed=seed)
+    best = Q.argmax(axis=1)
+    assert np.isclose(q_star[np.arange(12), best], v_star)[grid.nonterminal].all()
+    assert G.shape == (1000,) and (G <= -5.0).all()
+    assert G[-100:].mean() > -6.5
+
+
+def test_sarsa_approaches_the_values_of_its_own_epsilon_greedy_policy():
+    grid = pg.envs.gridworld()
+    Q, _ = sarsa(grid, 20_000, lambda k: k ** -0.7, 0.1, seed=0)
+    _, q_own = pg.evaluate(grid, pg.epsilon_greedy_policy(Q, 0.1))
+    assert np.abs(Q - q_own)[grid.nonterminal].max() < 0.5
+
+
+def test_sarsa_refuses_bad_input():
+    m = pg.envs.short_corridor()
+    with pytest.raises(ValueError, match="epsilon"):
+        sarsa(m, 1, 0.5, 1.5)
+    with pytest.raises(ValueError, match="Q0"):
+        sarsa(m, 1, 0.5, 0.1, Q0=np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="finite"):
+        sarsa(m, 1, 0.5, 0.1, Q0=np.full((4, 2), np.nan))
+    # greedy on a table that prefers "left" everywhere: stuck in state 0
+    with pytest.raises(RuntimeError, match="max_steps=50"):
+        sarsa(m, 1, 0.5, 0.0, Q0=np.tile([0.0, -1e9], (4, 1)), max_steps=50)
+
+
+# --------------------------------------------------------------------------
+# the explorer
+# --------------------------------------------------------------------------
+def test_explorer_defaults_match_the_math():
+    ex = epsilon_greedy_explorer()
+    r = ex.result
+    np.testing.assert_allclose(r["p"], [0.05, 0.95])
+    corridor, pol = pg.envs.short_corridor(), pg.envs.corridor_policy()
+    for p, J in zip(r["p"], r["J"]):
+        assert J == pytest.approx(pg.performance(corridor, pol, pg.envs.corridor_theta(p)), rel=1e-10)
+    assert r["J"][0] == pytest.approx(-3.9 / 0.0475)
+    assert r["p_star"] == pytest.approx(P_STAR)
+    grid = np.linspace(1e-3, 1 - 1e-3, 100_001)
+    assert r["J_star"] == pytest.approx(pg.envs.corridor_performance(grid).max(), abs=1e-6)
+    assert r["gap"] == pytest.approx(r["J_star"] - r["J"][1])
+    assert r["message"] is None
+    assert all(pt.get_visible() for pt in ex.points)
+    assert "J* = -11.66" in ex.title_text.get_text()
+
+
+def test_explorer_epsilon_zero_reports_instead_of_raising():
+    ex = EpsilonGreedyExplorer()
+    r = ex.set(epsilon=0.0)
+    assert r["message"] and "never reaches G" in r["message"]
+    assert np.isneginf(r["J"]).all()
+    assert not any(pt.get_visible() for pt in ex.points[:2])
+    assert ex.message.get_visible()
+    r = ex.set(epsilon=0.5)
+    assert r["message"] is None and not ex.message.get_visible()
+    assert all(pt.get_visible() for pt in ex.points)
+
+
+@pytest.mark.parametrize("eps", [-0.5, 1e-12, 0.01, 0.999999, 1.0, 1.5, 7])
+def test_explorer_extreme_values(eps):
+    ex = EpsilonGreedyExplorer()
+    r = ex.set(epsilon=eps)
+    e = min(max(eps, 0.0), 1.0)
+    assert r["epsilon"] == e
+    np.testing.assert_allclose(r["p"], [e / 2, 1 - e / 2])
+    if e > 0:
+        np.testing.assert_allclose(r["J"], pg.envs.corridor_performance(r["p"]))
+        # off-scale points are pinned inside the axes, not lost
+        for pt in ex.points[:2]:
+            assert pt.get_ydata()[0] >= -99.0
+    png_bytes(ex.fig)  # draws without error
+
+
+def test_explorer_epsilon_one_is_the_uniform_policy():
+    r = epsilon_greedy_explorer(epsilon=1.0).result
+    np.testing.assert_allclose(r["J"], [-12.0, -12.0])
+
+
+def test_explorer_hits_the_optimum_at_the_matching_epsilon():
+    r = EpsilonGreedyExplorer().set(epsilon=2 * (1 - P_STAR))
+    assert r["J"][1] == pytest.approx(r["J_star"])
+    assert r["gap"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_explorer_reset_and_unknown_controls():
+    ex = EpsilonGreedyExplorer(epsilon=0.3)
+    ex.set(epsilon=0.7)
+    assert ex.reset()["epsilon"] == 0.3
+    with pytest.raises(TypeError):
+        ex.set(temperature=1.0)
+    with pytest.raises(TypeError):
+        EpsilonGreedyExplorer(alpha=1.0)
+
+
+def test_explorer_controls_drive_the_update():
+    ex = EpsilonGreedyExplorer()
+    box = ex.widget()
+    slider = box.children[0]
+    assert slider.value == pytest.approx(0.1)
+    slider.value = 0.4
+    assert ex.values["epsilon"] == pytest.approx(0.4)
+    np.testing.assert_allclose(ex.result["p"], [0.2, 0.8])
+    ex.set(epsilon=0.6)  # and back: the slider follows
+    assert slider.value == pytest.approx(0.6)
+
+
+def test_explorer_latency_below_100_ms():
+    """set() plus rendering the PNG a live notebook shows: median of 20 below 100 ms.
+
+    Measured in CPU time of this process, so that other jobs on a shared
+    machine do not make the test flaky (wall time on an idle machine is the same).
+    """
+    ex = EpsilonGreedyExplorer()
+    times = []
+    for i in range(20):
+        t0 = time.process_time()
+        ex.set(epsilon=0.05 + 0.045 * i)
+        png_bytes(ex.fig)
+        times.append(time.process_time() - t0)
+    assert np.median(times) < 0.1
+
+
+# --------------------------------------------------------------------------
+# static figures
+# --------------------------------------------------------------------------
+def test_static_figures_draw_what_they_are_given():
+    grid = pg.envs.gridworld()
+    q, v = pg.value_iteration(grid)
+    fig = plot_gridworld([("dp", v, pg.greedy_policy(q))], 3, 4, goal=3, start=8)
+    ax = fig.axes[0]
+    # one arrow per optimal action in the 11 non-goal cells
+    n_arrows = sum(1 for t in ax.texts if getattr(t, "arrow_patch", None) is not None)
+    assert n_arrows == int((pg.greedy_policy(q)[grid.nonterminal] > 0).sum())
+    assert "G" in [t.get_text() for t in ax.texts] and "S" in [t.get_text() for t in ax.texts]
+
+    fig = plot_mc_error([10, 100], [1.0, 0.3], [0.5, 0.15])
+    assert len(fig.axes[0].lines) == 3 and fig.axes[0].get_xscale() == "log"
+
+    gap = np.linspace(-1, 1, 5)
+    fig = plot_greedy_flip(gap, {"greedy": pg.greedy_policy(np.stack([0 * gap, gap], 1))[:, 1]})
+    np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [0, 0, 0.5, 1, 1])
+
+    assert isinstance(plot_corridor(), Figure)
+
+    p = np.linspace(0.1, 0.9, 9)
+    fig, pts = plot_corridor_performance(p, pg.envs.corridor_performance(p),
+                                         [("a", 0.5, -12.0), ("b", P_STAR, -11.66)])
+    assert len(pts) == 2 and pts[1].get_xdata()[0] == pytest.approx(P_STAR)
+    assert fig.axes[0].get_xlabel().startswith("probability of right")
+    for f in (fig,):
+        assert png_bytes(f)[:4] == b"\x89PNG"
