@@ -21,6 +21,8 @@ _LAZY = {
     "softmax_explorer": "softmax",
     "EpsilonGreedyExplorer": "action_values",
     "epsilon_greedy_explorer": "action_values",
+    "PerformanceExplorer": "performance",
+    "performance_explorer": "performance",
     "TheoremExplorer": "theorem",
     "theorem_explorer": "theorem",
 }
