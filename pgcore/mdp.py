@@ -230,10 +230,24 @@ def _reachable(mdp, P_pi, states):
         reach = new
 
 
+#: Longest expected episode (in steps) for which values are still computed
+#: (the relative error of a solve grows like this length times 1e-16).
+#: Beyond it, I - P_pi is so close to singular that a solve returns noise.
+MAX_EXPECTED_STEPS = 1e11
+
+
 def _check_terminates(mdp, P_pi, states, what):
     if mdp.gamma < 1.0:
         return
-    unsafe, dead = _trapped(mdp, P_pi, states)
+    # Whether an episode can be trapped depends only on which transitions are
+    # possible; cache the answer per support pattern (MDP arrays are read-only).
+    key = ((P_pi > 0).tobytes(), tuple(int(s) for s in states))
+    cache = mdp.__dict__.setdefault("_trap_cache", {})
+    if key not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = _trapped(mdp, P_pi, states)
+    unsafe, dead = cache[key]
     if unsafe:
         names = ", ".join(mdp.state_names[s] for s in dead)
         raise ValueError(
@@ -280,7 +294,14 @@ def evaluate(mdp, pi):
     pi = np.asarray(pi, dtype=float)
     _check_terminates(mdp, P_pi, np.arange(mdp.n_states), "the value")
     S = mdp.n_states
-    V = np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, r_pi)
+    # One solve for the values and for L(s), the expected (discounted) number
+    # of steps left: L bounds the condition number of I - gamma P_pi, so a
+    # policy that almost never ends is reported instead of returning noise.
+    rhs = np.column_stack([r_pi, mdp.nonterminal.astype(float)])
+    with np.errstate(all="ignore"):
+        sol = np.linalg.solve(np.eye(S) - mdp.gamma * P_pi, rhs)
+    V, L = sol[:, 0], sol[:, 1]
+    _check_length(mdp, L, "the value")
     V[~mdp.nonterminal] = 0.0
     Q = mdp.R + mdp.gamma * np.einsum("sat,t->sa", mdp.P, V)
     Q[~mdp.nonterminal] = 0.0
@@ -329,9 +350,31 @@ def expected_visits(mdp, pi):
     # such a state could loop forever, which is allowed here.
     P_pi[~_reachable(mdp, P_pi, np.flatnonzero(start > 0))] = 0.0
     S = mdp.n_states
-    eta = np.linalg.solve((np.eye(S) - mdp.gamma * P_pi).T, start)
+    with np.errstate(all="ignore"):
+        eta = np.linalg.solve((np.eye(S) - mdp.gamma * P_pi).T, start)
     eta[~mdp.nonterminal] = 0.0
+    if not np.isfinite(eta).all() or eta.min() < -1e-6 * max(1.0, np.abs(eta).max()):
+        _check_length(mdp, np.full(S, np.inf), "the expected episode length")
+    _check_length(mdp, np.array([eta.sum()]), "the expected episode length", states=["the start"])
     return np.clip(eta, 0.0, None)
+
+
+def _check_length(mdp, L, what, states=None):
+    """Raise if expected episode lengths ``L`` are too long (or garbage) to trust a solve."""
+    bad = ~np.isfinite(L) | (L > MAX_EXPECTED_STEPS) | (L < -1e-6)
+    if mdp.gamma < 1.0 or not bad.any():
+        return
+    if states is None:
+        idx = np.flatnonzero(bad & mdp.nonterminal) if (bad & mdp.nonterminal).any() else np.flatnonzero(bad)
+        where = "state(s) " + ", ".join(mdp.state_names[s] for s in idx[:5])
+    else:
+        where = states[0]
+    longest = np.nanmax(np.where(np.isfinite(L), np.abs(L), np.inf))
+    raise ValueError(
+        f"with gamma = 1 episodes from {where} are expected to last about {longest:.3g} steps "
+        f"(more than {MAX_EXPECTED_STEPS:.0e}): the policy is so close to one that never ends "
+        f"that {what} cannot be computed reliably. Keep the preferences moderate or use gamma < 1."
+    )
 
 
 def state_distribution(mdp, pi):

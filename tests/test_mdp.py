@@ -461,3 +461,28 @@ def test_bad_start_state(s):
 def test_sampling_checks_the_policy():
     with pytest.raises(ValueError, match="policy must have shape"):
         sample_episodes(envs.short_corridor(), np.full((3, 2), 0.5), 3)
+
+
+# --------------------------------------------------------------------------
+# nearly never-ending policies: an error, not a number from a singular solve
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("p", [1e-12, 1 - 1e-12])
+def test_nearly_deterministic_corridor_policy_is_reported(p):
+    from pgcore.envs import corridor_policy, corridor_theta, short_corridor
+
+    mdp, pol = short_corridor(), corridor_policy()
+    pi = pol.probs(corridor_theta(p))
+    with pytest.raises(ValueError, match=r"expected to last about .* steps"):
+        evaluate(mdp, pi)
+    with pytest.raises(ValueError, match=r"expected to last about .* steps"):
+        expected_visits(mdp, pi)
+
+
+def test_long_but_reliable_episodes_still_evaluate():
+    from pgcore.envs import corridor_performance, corridor_policy, corridor_theta, short_corridor
+
+    mdp, pol = short_corridor(), corridor_policy()
+    p = 1e-6  # episodes last about 4 million steps: still accurate
+    V, _ = evaluate(mdp, pol.probs(corridor_theta(p)))
+    assert V[0] == pytest.approx(float(corridor_performance(p)), rel=1e-6)
+    assert expected_visits(mdp, pol.probs(corridor_theta(p))).sum() == pytest.approx(-float(corridor_performance(p)), rel=1e-6)

@@ -23,6 +23,8 @@ _LAZY = {
     "epsilon_greedy_explorer": "action_values",
     "PerformanceExplorer": "performance",
     "performance_explorer": "performance",
+    "AscentExplorer": "ascent",
+    "ascent_explorer": "ascent",
     "TheoremExplorer": "theorem",
     "theorem_explorer": "theorem",
 }
