@@ -1,7 +1,8 @@
 """The objectives modern methods optimise in place of J(θ) (chapter 6).
 
-PPO and GRPO do not change what the gradient is; they change how it is
-estimated and how far one update may move the policy. Pure numpy.
+At their core PPO and GRPO use the same sampled policy gradient; they change how
+it is estimated and how far one update may move the policy (and, with a KL
+penalty, the objective itself). Pure numpy.
 """
 
 from __future__ import annotations
