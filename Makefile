@@ -1,12 +1,19 @@
 # Policy Gradient Methods: build and test.
 #
 #   make book    build the HTML into _build/html (notebooks are executed)
-#   make test    unit tests + doctests, notebooks (strict nbval), strict book build
+#   make book-offline   the same site, but MathJax and the widget manager are
+#                copied into it (from the npm registry): it works with no internet
+#   make test    unit tests + doctests, notebooks (strict nbval), strict book build,
+#                then the offline edition checked page by page in Chromium
+#   make test-browser   only the Chromium checks: the offline edition, and the
+#                classroom demos in Voila and JupyterLab
 #   make venv    create .venv and install requirements.txt (done by book/test too)
 #   make clean   remove build output and test caches (keeps .venv)
 #   make distclean   clean, and remove .venv
 #
-# Needs Python 3.11+ (set PYTHON=... to choose another interpreter) and nothing else.
+# Needs Python 3.11+ (set PYTHON=... to choose another interpreter); book-offline
+# also needs npm (Node.js), and test-browser Chromium at /usr/bin/chromium.
+# SKIP_BINDER_TEST=1 skips the slow Binder check (a fresh venv runs every notebook).
 
 SHELL  := /bin/bash
 PYTHON ?= python3
@@ -18,26 +25,26 @@ STAMP  := $(VENV)/.installed
 # so they are thrown away whenever pgcore or the environment changes.
 JCACHE       := _build/.jupyter_cache
 JCACHE_STAMP := _build/.jupyter_cache.deps
-PGCORE_SRC   := $(wildcard pgcore/*.py pgcore/*/*.py)
+PGCORE_SRC   := $(wildcard pgcore/*.py pgcore/*/*.py pgcore/*.c)
 
 NOTEBOOK_DIR := chapters
 NORECURSE    := .* _build build dist *.egg *.egg-info venv node_modules __pycache__
 
 # Unit tests and doctests (testpaths and --doctest-modules come from pyproject.toml).
-PYTEST_UNIT  := $(BIN)/python -m pytest tests pgcore -o 'norecursedirs=$(NORECURSE)'
+PYTEST_UNIT  := $(BIN)/python -m pytest tests pgcore -o 'norecursedirs=$(NORECURSE)' --ignore=tests/browser
 # Every notebook in chapters/, outputs compared strictly (not --nbval-lax), in a
 # kernel of .venv's own Python.
 PYTEST_NB    := $(BIN)/python -m pytest $(NOTEBOOK_DIR) -o 'norecursedirs=$(NORECURSE)' \
                 --nbval --nbval-current-env --nbval-cell-timeout=120 \
                 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: all venv book test test-unit test-notebooks test-build clean distclean
+.PHONY: colab-cells all venv book book-offline test test-unit test-notebooks test-build test-browser clean distclean
 
 all: book
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml pgcore/_ckernels.c
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "error: Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1)); run e.g. 'make PYTHON=python3.11'" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,7 +60,17 @@ book: $(STAMP) $(JCACHE_STAMP)
 	$(BIN)/jupyter-book build .
 	@echo "Book: _build/html/index.html"
 
-test: test-unit test-notebooks test-build
+# The offline edition, also into _build/html: mathjax, require.js and the
+# widget manager (pinned in tools/offline_edition.py) are fetched once with
+# `npm pack` into _build/offline and served from the site's _static folder;
+# _build/offline/_config.yml is _config.yml plus the settings that point there.
+book-offline: $(STAMP) $(JCACHE_STAMP)
+	$(BIN)/python tools/offline_edition.py fetch
+	$(BIN)/python tools/offline_edition.py config
+	$(BIN)/jupyter-book build . --config _build/offline/_config.yml
+	@echo "Offline book: _build/html/index.html (copy the whole folder)"
+
+test: test-unit test-notebooks test-build test-browser
 
 # MPLBACKEND=Agg for the pytest process only. It must NOT reach notebook kernels:
 # ipykernel keeps an MPLBACKEND it inherits, so a kernel started by nbval or
@@ -70,6 +87,19 @@ test-notebooks: $(STAMP)
 # silently skipped; executed notebooks still come from the jupyter cache.
 test-build: $(STAMP) $(JCACHE_STAMP)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+
+# Every page of the offline edition in headless Chromium with all outside
+# requests blocked (tests/browser; screenshots in _build/screenshots), and the
+# classroom demos run live in Voila and in JupyterLab. Runs after the strict
+# build under `make test` (book-offline then rebuilds _build/html as the
+# offline edition). Skipped, with a message, where there is no Chromium.
+test-browser: $(STAMP) book-offline
+	$(BIN)/python -m pytest tests/browser -o 'norecursedirs=$(NORECURSE)'
+
+# After pointing repository.url in _config.yml at a fork: update every notebook's
+# Colab install cell (hidden in the book) to install pgcore from there.
+colab-cells: $(STAMP)
+	$(BIN)/python tools/colab_cell.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -12,16 +12,61 @@ Every explorer follows one pattern (after clawpack/riemann_book):
 
 In a notebook the explorer is the cell's value: ``softmax_explorer()``
 displays its controls and a plain PNG of the figure, which the static book
-shows too, and which the controls redraw in place in a live kernel.
+shows too, and which the controls redraw in place in a live kernel. Between
+them, a one-line note says that the controls need a running kernel and points
+to the launch buttons. A front end that renders the controls live (JupyterLab,
+Colab) reports its view back to the kernel (``_view_count``), which then blanks
+the note, so only the static web page keeps it.
+
+Voila does not apply display updates (voila-dashboards/voila#498): there the
+figure is an ``ipywidgets.Image`` under the controls instead, which the
+controls redraw, and there is no note.
+
+``large=True`` is the classroom presentation: a 1.6 times larger figure with
+bigger fonts (:func:`pgcore.plotting.new_figure`) and wide controls in a
+larger font.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 
-from ..plotting import LiveFigure
+from ..plotting import STYLE, LiveFigure, png_bytes
 
-__all__ = ["Explorer"]
+__all__ = ["Explorer", "KERNEL_NOTE", "in_voila"]
+
+
+def in_voila():
+    """True in a kernel started by Voila (it sets these variables in the kernel's environment)."""
+    return any(k in os.environ for k in ("VOILA_KERNEL_ID", "VOILA_BASE_URL", "VOILA_SERVER_URL"))
+
+
+#: Shown once under each explorer's controls; blanked where they are live.
+KERNEL_NOTE = ("These controls need a running Python kernel: use the launch button "
+               "(the rocket at the top of the page) to open this notebook in Binder or Colab.")
+
+_NOTE_HTML = ('<p class="pg-kernel-note" style="margin:0.2em 0 0.4em; font-size:0.85em; '
+              'color:#555;">These controls need a running Python kernel: use the '
+              'launch button (the rocket <i class="fas fa-rocket" aria-hidden="true"></i> at '
+              'the top of the page) to open this notebook in Binder or Colab.</p>')
+
+# Presentation mode: the ipywidgets CSS variables, overridden inside .pg-large.
+_LARGE_CSS = """<style>
+.pg-large {
+  --jp-widgets-font-size: 20px;
+  --jp-widgets-inline-height: 42px;
+  --jp-widgets-inline-label-width: 200px;
+  --jp-widgets-inline-width: 640px;
+  --jp-widgets-slider-handle-size: 22px;
+  --jp-widgets-slider-track-thickness: 6px;
+  font-size: 20px;
+}
+.pg-large .widget-readout, .pg-large .widget-label, .pg-large select,
+.pg-large button { font-size: 20px; }
+.pg-large .widget-readout { min-width: 90px; }
+</style>"""
 
 
 class Explorer:
@@ -40,11 +85,14 @@ class Explorer:
         self.large = bool(large)
         self.initial = {**self.defaults, **values}
         self.values = dict(self.initial)
-        self.fig = self.make_figure()
+        with self._style():
+            self.fig = self.make_figure()
         self.live = LiveFigure(self.fig)
         self.result = None
         self.last_update_ms = None
         self._controls = None
+        self._note_shown = False
+        self._image = None  # the figure as an ipywidgets.Image (Voila only)
         self.set(**self.values)
 
     # -- to implement ----------------------------------------------------
@@ -64,6 +112,24 @@ class Explorer:
         raise NotImplementedError
 
     # -- shared behaviour --------------------------------------------------
+    def _style(self):
+        """In large mode, the presentation style while artists are made and changed.
+
+        :func:`pgcore.plotting.new_figure` scales the fonts of the axes it makes,
+        but a relative font size given later (``set_title(..., fontsize="small")``,
+        a legend, an annotation) is turned into points when the artist is made,
+        from the rcParams in force then: this context makes those scale too.
+        The normal size keeps the figures exactly as their chapters draw them.
+        """
+        if not self.large:
+            return contextlib.nullcontext()
+        import matplotlib as mpl
+
+        style = dict(STYLE)
+        for key in ("font.size", "axes.titlesize", "axes.labelsize"):
+            style[key] = style[key] * 1.5  # as new_figure(large=True)
+        return mpl.rc_context(style)
+
     def set(self, **values):
         """Change control values, recompute and redraw; returns the result dict."""
         unknown = set(values) - set(self.defaults)
@@ -71,9 +137,12 @@ class Explorer:
             raise TypeError(f"unknown control(s) {sorted(unknown)}")
         t0 = time.perf_counter()
         self.values.update(values)
-        self.result = self.compute(**self.values)
-        self.draw(self.result)
+        with self._style():
+            self.result = self.compute(**self.values)
+            self.draw(self.result)
         self.live.refresh()
+        if self._image is not None:
+            self._image.value = png_bytes(self.fig)
         self.last_update_ms = 1000 * (time.perf_counter() - t0)
         if self._controls is not None:
             for name, value in values.items():
@@ -103,16 +172,20 @@ class Explorer:
                 w.observe(self._on_change(name), names="value")
         reset = W.Button(description="Reset", icon="undo", tooltip="back to the starting values")
         reset.on_click(lambda _b: self.reset())
-        children = list(self._controls.values()) + [reset]
+        children = list(self._controls.values())
+        if self.large:
+            # The CSS travels inside the widgets, so it works wherever they render
+            # (JupyterLab, Voila, the book's saved widget state); the reset
+            # button stays the last child.
+            children.append(W.HTML(_LARGE_CSS))
+        children.append(reset)
         box = W.VBox(children)
         if self.large:
             box.add_class("pg-large")
             for w in children:
                 w.layout.width = "640px"
-                try:
-                    w.style.font_size = "20px"
-                except Exception:  # not every widget style has a font size
-                    pass
+            reset.style.font_size = "20px"
+            reset.layout.height = "42px"
         return box
 
     def _on_change(self, name):
@@ -124,7 +197,29 @@ class Explorer:
     def _ipython_display_(self):
         from IPython.display import display
 
-        display(self.widget())
+        if in_voila():
+            import ipywidgets as W
+
+            if self._image is None:
+                self._image = W.Image(value=png_bytes(self.fig), format="png")
+            display(W.VBox([self.widget(), self._image]))
+            return
+        box = self.widget()
+        first = not self._note_shown  # the note appears once per explorer
+        if first:
+            self._note_shown = True
+            box._view_count = 0  # ask the front end to report the views it renders
+        display(box)
+        if first:
+            note = display({"text/html": _NOTE_HTML, "text/plain": f"({KERNEL_NOTE})"},
+                           raw=True, display_id=True)
+
+            def blank_note(change):
+                if change["new"]:  # a live front end rendered the controls
+                    note.update({"text/html": "", "text/plain": ""}, raw=True)
+                    box.unobserve(blank_note, names="_view_count")
+
+            box.observe(blank_note, names="_view_count")
         self.live.show()
 
     def __repr__(self):
