@@ -29,6 +29,7 @@ from .envs import corridor_policy, corridor_theta, random_mdp, short_corridor
 from .gradient import performance, policy_gradient
 from .mdp import MDP, evaluate, expected_visits
 from .policy import SoftmaxPolicy
+from .surrogates import group_relative_advantages
 
 __all__ = [
     "check_epsilon_greedy",
@@ -37,6 +38,7 @@ __all__ = [
     "check_performance",
     "check_ascent_step",
     "check_policy_gradient",
+    "check_group_advantages",
 ]
 
 
@@ -376,3 +378,54 @@ def check_policy_gradient(f):
                           "action, such as v(s), gives zero because sum_a grad pi(a|s) = 0: use q(s, a).")
         return v.fail(f"on {_short(mdp)} at theta = {_short(theta)} you returned {_short(g)}; expected {_short(ref)}.")
     return v.ok(f"matches the theorem on {len(cases)} problems: the corridor, and random MDPs with gamma = 0.9 and 1.")
+
+
+# -- chapter 6 ---------------------------------------------------------------
+
+def check_group_advantages(f):
+    """Check ``f(rewards) -> advantages``, GRPO's group-relative advantages.
+
+    ``rewards`` has shape (n_prompts, group_size): one row per prompt, one
+    column per sampled answer. Each row is standardised on its own:
+    ``(r - mean) / std`` (population std); a row whose rewards are all equal
+    gets advantage 0, not NaN. A tolerance of 1e-6 allows a small constant
+    added to the std.
+
+    Examples
+    --------
+    >>> def no_std(R):
+    ...     return R - R.mean(axis=1, keepdims=True)
+    >>> check_group_advantages(no_std)  # doctest: +ELLIPSIS
+    Not yet: ...standard deviation...
+    False
+    """
+    v = _Verdict(_name(f))
+    cases = [np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]]),
+             np.array([[1.0, 0.0, 0.0, 1.0]]),
+             np.array([[0.2, 0.9, 0.4], [3.0, 1.0, 2.0]]),
+             np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])]
+    for R in cases:
+        ok, A = _call(v, f, R.copy())
+        if not ok:
+            return False
+        A, bad = _as_array(v, A, R.shape, "one advantage per answer")
+        if A is None:
+            return False
+        ref = group_relative_advantages(R, axis=1)
+        if np.allclose(A, ref, atol=1e-5):
+            continue
+        if np.isnan(A).any():
+            return v.fail(f"for rewards {_short(R)} you returned NaN: a group whose answers all earn the same "
+                          "reward has standard deviation 0. Give those answers advantage 0 (e.g. divide by "
+                          "std + 1e-8).")
+        if np.allclose(A, R - R.mean(axis=1, keepdims=True)) and not np.allclose(R.std(axis=1), 1):
+            return v.fail(f"for rewards {_short(R)} you subtracted the group mean but did not divide by the "
+                          "group's standard deviation.")
+        if R.shape[0] > 1 and np.allclose(A, (R - R.mean()) / (R.std() + 1e-8), atol=1e-5):
+            return v.fail(f"for rewards {_short(R)} you standardised over all prompts at once: each row (one "
+                          "prompt's group of answers) needs its own mean and std (axis=1, keepdims=True).")
+        if R.shape[0] > 1 and np.allclose(A, group_relative_advantages(R, axis=0), atol=1e-5):
+            return v.fail(f"for rewards {_short(R)} you standardised down the columns: you normalised over "
+                          "the wrong axis. Use axis=1, one group per row.")
+        return v.fail(f"for rewards {_short(R)} you returned {_short(A)}; expected {_short(ref)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} batches, including a group with equal rewards.")

@@ -57,6 +57,7 @@ def ref_eps_greedy(Q, epsilon):
     (ex.check_ascent_step, lambda theta, grad, alpha: theta + alpha * grad),
     (ex.check_policy_gradient, ref_policy_gradient),
     (ex.check_epsilon_greedy, ref_eps_greedy),
+    (ex.check_group_advantages, lambda R: (R - R.mean(axis=1, keepdims=True)) / (R.std(axis=1, keepdims=True) + 1e-8)),
 ])
 def test_reference_solutions_pass(capsys, checker, f):
     ok, out = verdict(capsys, checker, f)
@@ -145,6 +146,10 @@ def eps_greedy_forgets_share(Q, epsilon):
     (ex.check_epsilon_greedy, eps_greedy_forgets_share, "can also pick it"),
     (ex.check_epsilon_greedy, lambda Q, e: ref_eps_greedy(Q.T, e).T if Q.shape[0] == Q.shape[1] else
         np.full(Q.shape, 1.0 / Q.shape[0]), "column"),
+    (ex.check_group_advantages, lambda R: R - R.mean(axis=1, keepdims=True), "standard deviation"),
+    (ex.check_group_advantages, lambda R: (R - R.mean(axis=1, keepdims=True)) / R.std(axis=1, keepdims=True), "NaN"),
+    (ex.check_group_advantages, lambda R: (R - R.mean()) / (R.std() + 1e-8), "all prompts at once"),
+    (ex.check_group_advantages, lambda R: (R - R.mean(axis=0)) / (R.std(axis=0) + 1e-8), "wrong axis"),
 ])
 def test_typical_mistakes_are_named(capsys, checker, f, phrase):
     ok, out = verdict(capsys, checker, f)

@@ -22,3 +22,14 @@ def test_notebook_executed_in_order(path):
     errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, f"{path.name}: committed error output {errors[0].get('ename')}"
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+
+
+def test_colab_install_cells_match_config():
+    """Every notebook installs pgcore on Colab from the repository named in _config.yml."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "tools" / "colab_cell.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

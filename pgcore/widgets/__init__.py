@@ -25,6 +25,10 @@ _LAZY = {
     "performance_explorer": "performance",
     "AscentExplorer": "ascent",
     "ascent_explorer": "ascent",
+    "ReinforceExplorer": "algorithms",
+    "reinforce_explorer": "algorithms",
+    "GroupExplorer": "algorithms",
+    "grpo_explorer": "algorithms",
     "TheoremExplorer": "theorem",
     "theorem_explorer": "theorem",
 }
