@@ -113,7 +113,7 @@ def monte_carlo_q(mdp, pi, n_episodes, seed=None, max_steps=100_000):
     >>> bool(abs(Q_hat[2, 1] - (-1.0)) < 1e-12)
     True
     """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     Q_hat = np.zeros((mdp.n_states, mdp.n_actions))
     se = np.zeros_like(Q_hat)
     for s in np.flatnonzero(mdp.nonterminal):

@@ -56,9 +56,6 @@ __all__ = [
 ]
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def _positive_int(value, name, minimum=1):
     try:
@@ -147,7 +144,7 @@ def bandit_testbed(n_runs, k=10, mean=0.0, seed=None):
     """
     n_runs = _positive_int(n_runs, "n_runs")
     k = _positive_int(k, "k")
-    return _rng(seed).normal(float(mean), 1.0, size=(n_runs, k))
+    return np.random.default_rng(seed).normal(float(mean), 1.0, size=(n_runs, k))
 
 
 def bandit_gradient(means, h):
@@ -227,7 +224,7 @@ def bandit_gradient_samples(means, h, n_samples, baseline=0.0, reward_std=1.0, s
         raise ValueError(f"means and h must be 1-D of the same length, got {means.shape} and {h.shape}")
     n = _positive_int(n_samples, "n_samples")
     sigma = _step(reward_std, "reward_std", allow_zero=True)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     pi = softmax(h)
     a = _sample_index(_cdf_rows(pi), rng.random(n))
     r = means[a] + sigma * rng.standard_normal(n)
@@ -315,7 +312,7 @@ def gradient_bandit(means, step_size, n_steps, baseline=True, reward_std=1.0, se
     alpha = _step(step_size, "step_size")
     n_steps = _positive_int(n_steps, "n_steps")
     sigma = _step(reward_std, "reward_std", allow_zero=True)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     H = np.zeros((n, k)) if h0 is None else np.array(np.broadcast_to(np.asarray(h0, dtype=float), (n, k)))
     rows = np.arange(n)
     best = np.argmax(means, axis=1)
@@ -888,7 +885,7 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
     b = np.zeros(S) if baseline is None else np.asarray(baseline, dtype=float)
     if b.shape != (S,) or not np.isfinite(b).all():
         raise ValueError(f"baseline must be a finite array of shape ({S},), got {b.shape}")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     Sb, Ab, Rb, T, s_end = _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal,
                                          lambda ai, st: cdf[st],
                                          lambda ai: rng.random(ai.size), n, max_steps)
@@ -1116,7 +1113,7 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
         raise ValueError(f"theta must have the shape of rewards (P, K), got {theta.shape} and {rewards.shape}")
     G = _positive_int(group_size, "group_size")
     n = _positive_int(n_groups, "n_groups")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     g, _ = _group_update(rewards, np.broadcast_to(theta, (n,) + theta.shape), G, method, rng)
     return g
 
@@ -1191,7 +1188,7 @@ def train_answers(task, step_size, n_iters, group_size, method="grpo", n_runs=1,
     n = _positive_int(n_runs, "n_runs")
     if method not in ADVANTAGES:
         raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     th0 = task.theta0 if theta0 is None else np.asarray(theta0, dtype=float)
     if th0.shape != task.rewards.shape:
         raise ValueError(f"theta0 must have shape {task.rewards.shape}, got {th0.shape}")

@@ -205,7 +205,7 @@ def random_mdp(n_states=5, n_actions=3, gamma=1.0, seed=None, exit_prob=(0.05, 0
     >>> m.n_states, m.terminal
     (5, (4,))
     """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     S, A = int(n_states), int(n_actions)
     lo, hi = exit_prob
     P = np.zeros((S + 1, A, S + 1))

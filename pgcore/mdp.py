@@ -415,9 +415,6 @@ class Episodes:
     lengths: np.ndarray
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def _sample_rows(cdf_rows, rng):
     """Sample one index per row from rows of cumulative probabilities."""
@@ -463,7 +460,7 @@ def sample_episodes(mdp, pi, n_episodes, seed=None, max_steps=100_000,
     True
     """
     pi = check_policy(mdp, pi)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     n = int(n_episodes)
     if n < 1:
         raise ValueError(f"n_episodes must be a positive integer, got {n_episodes}")

@@ -59,9 +59,6 @@ class Trajectory:
         return len(self.actions)
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def sample_trajectory(mdp, pi, seed=None, max_steps=10_000):
     r"""Sample one episode of ``mdp`` under the policy table ``pi``, step by step.
@@ -101,7 +98,7 @@ def sample_trajectory(mdp, pi, seed=None, max_steps=10_000):
     (0, 3, True)
     """
     pi = check_policy(mdp, pi)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     s = int(rng.choice(mdp.n_states, p=mdp.start))
     states, actions, rewards = [s], [], []
     while mdp.nonterminal[s]:

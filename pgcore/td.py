@@ -20,9 +20,6 @@ from .mdp import check_policy
 __all__ = ["td0_values", "sarsa"]
 
 
-def _rng(seed):
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
 
 def _step_size_fn(step_size):
     """A function ``n -> alpha`` of the number of updates ``n`` (1, 2, ...) of an entry."""
@@ -90,7 +87,7 @@ def td0_values(mdp, pi, n_episodes, step_size, seed=None, V0=None, max_steps=100
     array([-3., -2., -1.,  0.])
     """
     pi = check_policy(mdp, pi)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     alpha = _step_size_fn(step_size)
     S = mdp.n_states
     V = np.zeros(S) if V0 is None else np.array(V0, dtype=float)
@@ -181,7 +178,7 @@ def sarsa(mdp, n_episodes, step_size, epsilon, seed=None, Q0=None, max_steps=100
     if not (0.0 <= float(epsilon) <= 1.0):
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     epsilon = float(epsilon)
-    rng = _rng(seed)
+    rng = np.random.default_rng(seed)
     alpha = _step_size_fn(step_size)
     S, A = mdp.n_states, mdp.n_actions
     Q = np.zeros((S, A)) if Q0 is None else np.array(Q0, dtype=float)

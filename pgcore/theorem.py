@@ -306,7 +306,7 @@ def state_distribution_errors(mdp, pi, n_episodes, n_repeats=1, seed=None):
     >>> err.shape, bool(err[1].max() < err[0].min())
     ((2, 3), True)
     """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     mu = state_distribution(mdp, pi)
     ns = [int(n) for n in n_episodes]
     out = np.empty((len(ns), int(n_repeats)))
