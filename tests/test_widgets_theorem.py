@@ -1,6 +1,5 @@
 """Chapter 5's explorer and figures: values at defaults and at the ends of the sliders."""
 
-import time
 
 import numpy as np
 import pytest
@@ -88,17 +87,6 @@ def test_controls_cover_the_tested_range():
     ctl = TheoremExplorer().make_controls()
     assert (ctl["theta1"].min, ctl["theta1"].max) == (-5, 5)
     assert (ctl["theta2"].min, ctl["theta2"].max) == (-6, 6)
-
-
-def test_latency_is_reported():
-    ex = TheoremExplorer()
-    times = []
-    for i in range(5):
-        t0 = time.perf_counter()
-        ex.set(theta1=np.sin(i), theta2=np.cos(i))
-        png_bytes(ex.fig)
-        times.append(time.perf_counter() - t0)
-    assert ex.last_update_ms is not None and np.median(times) < 2.0  # generous: shared CI machines
 
 
 def test_static_figures_render():
