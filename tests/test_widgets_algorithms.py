@@ -107,6 +107,22 @@ def test_reinforce_explorer_extremes_never_raise(rex, values):
     assert rex.values == rex.initial
 
 
+def _title_fits(ex):
+    """The explorer's title lies inside its figure (a one-line title used to be clipped)."""
+    fig = ex.fig
+    fig.draw_without_rendering()
+    box = ex.title_text.get_window_extent()
+    return box.x0 >= 0 and box.x1 <= fig.bbox.width
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_reinforce_explorer_title_is_not_clipped(large):
+    ex = wa.reinforce_explorer(large=large) if HAS_C else SmallReinforceExplorer(large=large)
+    assert _title_fits(ex)
+    ex.set(log2_step=-9.0, baseline=True, log2_baseline_step=-6.0)  # the longest title
+    assert _title_fits(ex)
+
+
 def test_reinforce_explorer_controls():
     pytest.importorskip("ipywidgets")
     ex = wa.reinforce_explorer(log2_step=-12.0) if HAS_C else SmallReinforceExplorer(log2_step=-12.0)

@@ -165,7 +165,7 @@ def plot_learning_curves(curves, v_star=None, ylabel="total reward on episode", 
         ret = np.asarray(ret, dtype=float)
         _band(ax, np.arange(1, ret.shape[1] + 1), ret, COLORS[i], label)
     if v_star is not None:
-        ax.axhline(v_star, color="0.3", ls="--", lw=1.2, label=rf"$v_*(s_0) \approx {v_star:.2f}$")
+        ax.axhline(v_star, color="0.3", ls="--", lw=1.2, label=rf"$J^* \approx {v_star:.2f}$")
     ax.set_xlabel("episode")
     ax.set_ylabel(ylabel)
     ax.set_ylim(*ylim)
@@ -247,7 +247,7 @@ class ReinforceExplorer(Explorer):
         (self.ret_line,) = ax1.plot(x, z, color=COLORS[0], lw=1.4)
         self.ret_band = None
         ax1.axhline(self.v_star, color="0.3", ls="--", lw=1.2)
-        ax1.text(self.n_episodes, self.v_star + 2, rf"$v_*(s_0) \approx {self.v_star:.2f}$", ha="right",
+        ax1.text(self.n_episodes, self.v_star + 2, rf"$J^* \approx {self.v_star:.2f}$", ha="right",
                  va="bottom", fontsize="small")
         ax1.set_xlabel("episode")
         ax1.set_ylabel("total reward on episode")
@@ -323,9 +323,10 @@ class ReinforceExplorer(Explorer):
         self.p_band = self.ax2.fill_between(np.arange(pm.size), pm - ph, pm + ph, color=COLORS[1], alpha=0.25, lw=0)
         bl = (f"baseline αʷ = {_pow2(math.log2(result['alpha_w']))}" if result["alpha_w"] is not None
               else "no baseline")
+        # two short lines: one line of this text is wider than the figure and gets clipped
         self.title_text.set_text(
             f"α = {_pow2(math.log2(result['alpha']))}, {bl}: mean of last 100 episodes "
-            f"{result['final']:.2f} (mean and 95% band of {self.n_runs} runs; study took "
+            f"{result['final']:.2f}\n(mean and 95% band of {self.n_runs} runs; study took "
             f"{result['seconds']:.2f} s)")
         self.msg.set_text(result["message"])
         self.msg.set_visible(bool(result["message"]))
