@@ -29,6 +29,7 @@ from . import _kernels
 from ._softmax import softmax
 from .mdp import MDP
 from .policy import SoftmaxPolicy
+from .surrogates import group_relative_advantages
 
 __all__ = [
     # chapter 7
@@ -1046,12 +1047,7 @@ def group_advantages(rewards, method="grpo"):
     centred = np.where(same, 0.0, centred)
     if method == "group_mean":
         return centred
-    # divide by the largest deviation first, so that the standard deviation of
-    # tiny (or huge) rewards cannot underflow (or overflow)
-    big = np.abs(centred).max(axis=-1, keepdims=True)
-    z = np.divide(centred, big, out=np.zeros_like(centred), where=big > 0)
-    std = z.std(axis=-1, keepdims=True)
-    return np.divide(z, std, out=np.zeros_like(z), where=std > 0)
+    return group_relative_advantages(r, axis=-1)
 
 
 def _group_update(rewards, theta, group_size, method, rng):

@@ -50,15 +50,18 @@ def ppo_clip_objective(ratio, advantage, clip_eps=0.2):
     return np.minimum(r * A, np.clip(r, 1 - clip_eps, 1 + clip_eps) * A)
 
 
-def group_relative_advantages(rewards, axis=-1, eps=1e-8):
+def group_relative_advantages(rewards, axis=-1):
     r"""GRPO's advantages: rewards standardised within each group (Shao et al. 2024).
 
-    .. math:: A_i = \frac{r_i - \operatorname{mean}(r)}{\operatorname{std}(r) + \epsilon}
+    .. math:: A_i = \frac{r_i - \operatorname{mean}(r)}{\operatorname{std}(r)}
 
-    computed along ``axis`` (one group of sampled answers to the same prompt).
-    A group whose rewards are all equal gets advantage 0 for every answer: it
-    carries no signal about which answer is better. ``std`` is the population
-    standard deviation (``ddof=0``).
+    computed along ``axis`` (one group of sampled answers to the same prompt),
+    with the population standard deviation (``ddof=0``). A group whose rewards
+    are all equal gets advantage 0 for every answer, not 0/0: it carries no
+    signal about which answer is better. The test is exact equality, so
+    round-off in the mean of equal rewards cannot produce spurious ±1, and
+    the deviations are scaled by their largest before the standard deviation
+    is taken, so tiny or huge rewards cannot underflow or overflow.
 
     Examples
     --------
@@ -71,5 +74,10 @@ def group_relative_advantages(rewards, axis=-1, eps=1e-8):
     r = np.asarray(rewards, dtype=float)
     if np.isnan(r).any():
         raise ValueError("rewards contain NaN")
-    centred = r - r.mean(axis=axis, keepdims=True)
-    return centred / (r.std(axis=axis, keepdims=True) + eps)
+    r = np.moveaxis(r, axis, -1)
+    centred = r - r.mean(axis=-1, keepdims=True)
+    centred = np.where(np.ptp(r, axis=-1, keepdims=True) == 0, 0.0, centred)
+    big = np.abs(centred).max(axis=-1, keepdims=True)
+    z = np.divide(centred, big, out=np.zeros_like(centred), where=big > 0)
+    std = z.std(axis=-1, keepdims=True)
+    return np.moveaxis(np.divide(z, std, out=np.zeros_like(z), where=std > 0), -1, axis)
