@@ -79,14 +79,23 @@ def _short(x):
     return repr(x)
 
 
-def _as_array(verdict, value, shape, what):
+def _array_answer(verdict, f, args, shape, what):
+    """Call the student's function and check it returned an array of ``shape``.
+
+    Returns the array, or ``None`` after printing what went wrong.
+    """
+    ok, value = _call(verdict, f, *args)
+    if not ok:
+        return None
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        return None, verdict.fail(f"{verdict.name} returned {type(value).__name__}, not an array of numbers ({what})")
+        verdict.fail(f"{verdict.name} returned {type(value).__name__}, not an array of numbers ({what})")
+        return None
     if arr.shape != shape:
-        return None, verdict.fail(f"{verdict.name} returned an array of shape {arr.shape}; expected {shape} ({what})")
-    return arr, None
+        verdict.fail(f"{verdict.name} returned an array of shape {arr.shape}; expected {shape} ({what})")
+        return None
+    return arr
 
 
 def _name(f):
@@ -116,10 +125,7 @@ def check_epsilon_greedy(f):
     cases = [(rng.standard_normal((4, 3)), 0.1), (rng.standard_normal((2, 5)), 0.5),
              (np.array([[0.0, 1.0]]), 0.0), (np.array([[2.0, 1.0, 0.5, 0.0]]), 1.0)]
     for Q, eps in cases:
-        ok, pi = _call(v, f, Q.copy(), eps)
-        if not ok:
-            return False
-        pi, bad = _as_array(v, pi, Q.shape, "one row of probabilities per state")
+        pi = _array_answer(v, f, (Q.copy(), eps), Q.shape, "one row of probabilities per state")
         if pi is None:
             return False
         ref = epsilon_greedy_policy(Q, eps)
@@ -168,10 +174,7 @@ def check_softmax(f):
         np.array([-1000.0, -1001.0, -1002.0]),
     ]
     for h in cases:
-        ok, p = _call(v, f, h.copy())
-        if not ok:
-            return False
-        p, bad = _as_array(v, p, h.shape, "one probability per preference")
+        p = _array_answer(v, f, (h.copy(),), h.shape, "one probability per preference")
         if p is None:
             return False
         ref = softmax(h)
@@ -303,10 +306,7 @@ def check_ascent_step(f):
     rng = np.random.default_rng(4)
     for _ in range(4):
         theta, g, alpha = rng.standard_normal(3), rng.standard_normal(3), float(rng.uniform(0.01, 1.0))
-        ok, new = _call(v, f, theta.copy(), g.copy(), alpha)
-        if not ok:
-            return False
-        new, bad = _as_array(v, new, theta.shape, "the new parameter vector")
+        new = _array_answer(v, f, (theta.copy(), g.copy(), alpha), theta.shape, "the new parameter vector")
         if new is None:
             return False
         ref = theta + alpha * g
@@ -348,10 +348,7 @@ def check_policy_gradient(f):
         pol = SoftmaxPolicy(rng.standard_normal((mdp.n_states, mdp.n_actions, 3)))
         cases.append((mdp, pol, rng.standard_normal(3)))
     for mdp, pol, theta in cases:
-        ok, g = _call(v, f, mdp, pol, theta.copy())
-        if not ok:
-            return False
-        g, bad = _as_array(v, g, theta.shape, "one partial derivative per parameter")
+        g = _array_answer(v, f, (mdp, pol, theta.copy()), theta.shape, "one partial derivative per parameter")
         if g is None:
             return False
         ref = policy_gradient(mdp, pol, theta)
@@ -405,10 +402,7 @@ def check_group_advantages(f):
              np.array([[0.2, 0.9, 0.4], [3.0, 1.0, 2.0]]),
              np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])]
     for R in cases:
-        ok, A = _call(v, f, R.copy())
-        if not ok:
-            return False
-        A, bad = _as_array(v, A, R.shape, "one advantage per answer")
+        A = _array_answer(v, f, (R.copy(),), R.shape, "one advantage per answer")
         if A is None:
             return False
         ref = group_relative_advantages(R, axis=1)
