@@ -4,7 +4,7 @@ The study: step sizes 2**-12, 2**-13, 2**-14, 100 runs x 1000 episodes each,
 from the epsilon-greedy-left policy (p(right) = 0.05), about 6 million
 environment steps in all. This script times
 
-* ``pgcore.algorithms.reinforce`` (the compiled kernel when it is built, and
+* ``pgcore.rf.reinforce`` (the compiled kernel when it is built, and
   its pure-numpy fallback, ``backend="numpy"``);
 * yardstick 1, "numpy per step": one episode at a time, one run at a time,
   numpy calls for the policy at every step and every update, in the style of
@@ -38,7 +38,7 @@ import warnings
 import numpy as np
 
 import pgcore
-from pgcore import algorithms, envs
+from pgcore import envs, reinforce as rf
 
 STEP_SIZES = (2.0**-12, 2.0**-13, 2.0**-14)
 N_RUNS = 100
@@ -168,7 +168,7 @@ def time_reinforce(backend, n_runs, repeats=3):
     best = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
-        res = [algorithms.reinforce(mdp, pol, theta0, a, N_EPISODES, n_runs=n_runs,
+        res = [rf.reinforce(mdp, pol, theta0, a, N_EPISODES, n_runs=n_runs,
                                     seed=SEED + k, max_steps=MAX_STEPS, backend=backend)
                for k, a in enumerate(STEP_SIZES)]
         dt = time.perf_counter() - t0
@@ -180,7 +180,7 @@ def time_reinforce(backend, n_runs, repeats=3):
     t_one = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
-        algorithms.reinforce(mdp, pol, theta0, STEP_SIZES[1], N_EPISODES, n_runs=n_runs,
+        rf.reinforce(mdp, pol, theta0, STEP_SIZES[1], N_EPISODES, n_runs=n_runs,
                              seed=SEED, max_steps=MAX_STEPS, backend=backend)
         t_one = min(t_one, time.perf_counter() - t0)
     return best, steps, finals, t_one
@@ -193,7 +193,7 @@ def time_step_mode(n_runs):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = [algorithms.reinforce(mdp, pol, theta0, a, N_EPISODES, n_runs=n_runs, seed=SEED + k,
+        res = [rf.reinforce(mdp, pol, theta0, a, N_EPISODES, n_runs=n_runs, seed=SEED + k,
                                     max_steps=MAX_STEPS, update="step")
                for k, a in enumerate(STEP_SIZES)]
     dt = time.perf_counter() - t0
@@ -223,12 +223,12 @@ def main(argv=None):
 
     print(__doc__.splitlines()[0])
     print(f"python {platform.python_version()}, numpy {np.__version__}, pgcore {pgcore.__version__}, "
-          f"{platform.machine()}, {os.cpu_count()} cores, kernel backend: {algorithms.kernel_backend()}")
+          f"{platform.machine()}, {os.cpu_count()} cores, kernel backend: {rf.kernel_backend()}")
     print(f"study: step sizes 2^-12, 2^-13, 2^-14 x {N_RUNS} runs x {N_EPISODES} episodes, "
           f"p(right) = {P0} at the start, max_steps = {MAX_STEPS}")
     print()
 
-    has_c = algorithms.kernel_backend() == "c"
+    has_c = rf.kernel_backend() == "c"
     # reinforce first: its step count is the study's size
     if has_c:
         t_c, steps_c, fin_c, one_c = time_reinforce("c", N_RUNS)

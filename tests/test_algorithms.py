@@ -1,4 +1,4 @@
-"""Tests for pgcore.algorithms: the gradient bandit and REINFORCE (chapters 7 and 8).
+"""Tests for pgcore.gradient_bandit and pgcore.reinforce (chapters 7 and 8).
 
 Every sampled gradient is checked against an independent exact computation
 (pgcore.policy_gradient, finite differences) with a tolerance derived from
@@ -17,7 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pgcore as pg
-from pgcore import _kernels, algorithms as al, envs
+from pgcore import _common, _kernels, envs, stats
+from pgcore import gradient_bandit as gb
+from pgcore import reinforce as rf
 
 HAS_C = _kernels.available()
 BACKENDS = ["numpy"] + (["c"] if HAS_C else [])
@@ -50,20 +52,20 @@ def within_se(samples, exact, z=4.0):
 # =============================================================================
 def test_exp_nonpositive_matches_numpy_to_an_ulp_or_two():
     x = np.concatenate([-np.logspace(-12, np.log10(745), 20001), [0.0, -0.0, -1e-300]])
-    ours = al._exp_nonpositive(x)
+    ours = rf._exp_nonpositive(x)
     ref = np.exp(x)
     rel = np.abs(ours - ref) / np.maximum(ref, np.finfo(float).tiny)
     normal = ref > 1e-300
     assert rel[normal].max() <= 4 * np.finfo(float).eps
-    assert al._exp_nonpositive(np.array([np.nan]))[0] != al._exp_nonpositive(np.array([np.nan]))[0]
-    assert al._exp_nonpositive(np.array([-746.0, -1e6, -np.inf])).tolist() == [0.0, 0.0, 0.0]
+    assert rf._exp_nonpositive(np.array([np.nan]))[0] != rf._exp_nonpositive(np.array([np.nan]))[0]
+    assert rf._exp_nonpositive(np.array([-746.0, -1e6, -np.inf])).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_policy_rows_is_the_softmax_and_its_mean_feature():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(5, 3, 4))
     th = rng.normal(size=4)
-    cdf, xbar = al._policy_rows(x, th[None])
+    cdf, xbar = rf._policy_rows(x, th[None])
     pi = pg.softmax(x @ th, axis=-1)
     np.testing.assert_allclose(np.diff(cdf, prepend=0, axis=-1), pi, atol=1e-15)
     assert (cdf[:, -1] == 1.0).all()
@@ -76,16 +78,16 @@ def test_sampling_never_picks_an_item_of_probability_zero(weights, u):
     if p.sum() == 0:
         p[0] = 1.0
     p = p / p.sum()
-    i = al._sample_index(al._cdf_rows(p), np.array(u))
+    i = _common._sample_index(_common._cdf_rows(p), np.array(u))
     assert p[i] > 0
 
 
 def test_mean_and_band():
     x = np.arange(12.0).reshape(4, 3)
-    m, h = al.mean_and_band(x)
+    m, h = stats.mean_and_band(x)
     np.testing.assert_allclose(m, x.mean(axis=0))
     np.testing.assert_allclose(h, 1.96 * x.std(axis=0, ddof=1) / 2)
-    m1, h1 = al.mean_and_band(x[:1])
+    m1, h1 = stats.mean_and_band(x[:1])
     assert (h1 == 0).all()
 
 
@@ -98,7 +100,7 @@ def test_bandit_gradient_is_the_policy_gradient_theorem_and_finite_differences(s
     k = 6
     q = rng.normal(size=k)
     h = rng.normal(size=k)
-    exact = al.bandit_gradient(q, h)
+    exact = gb.bandit_gradient(q, h)
     mdp, pol = envs.bandit(q), one_hot_bandit_policy(k)
     np.testing.assert_allclose(exact, pg.policy_gradient(mdp, pol, h), atol=1e-12)
     fd = pg.numerical_gradient(lambda th: float(pg.softmax(th) @ q), h)
@@ -109,17 +111,17 @@ def test_bandit_gradient_is_the_policy_gradient_theorem_and_finite_differences(s
 def test_bandit_gradient_broadcasts_over_runs():
     rng = np.random.default_rng(3)
     q, h = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
-    g = al.bandit_gradient(q, h)
+    g = gb.bandit_gradient(q, h)
     for i in range(4):
-        np.testing.assert_allclose(g[i], al.bandit_gradient(q[i], h[i]))
+        np.testing.assert_allclose(g[i], gb.bandit_gradient(q[i], h[i]))
 
 
 @pytest.mark.parametrize("baseline", [0.0, 4.0, -3.0])
 def test_bandit_samples_are_unbiased_for_any_baseline(baseline):
     q = np.array([4.2, 3.1, 5.0, 3.9])
     h = np.array([0.3, -0.2, 0.1, 0.0])
-    g = al.bandit_gradient_samples(q, h, 50_000, baseline=baseline, seed=11)
-    ok, err, se = within_se(g, al.bandit_gradient(q, h))
+    g = gb.bandit_gradient_samples(q, h, 50_000, baseline=baseline, seed=11)
+    ok, err, se = within_se(g, gb.bandit_gradient(q, h))
     assert ok, (err, se)
 
 
@@ -127,8 +129,8 @@ def test_a_baseline_near_the_mean_reward_shrinks_the_variance():
     q = np.array([4.2, 3.1, 5.0, 3.9])
     h = np.zeros(4)
     mean_reward = float(pg.softmax(h) @ q)
-    v0 = al.bandit_gradient_samples(q, h, 20_000, baseline=0.0, seed=5).var(axis=0).sum()
-    vb = al.bandit_gradient_samples(q, h, 20_000, baseline=mean_reward, seed=5).var(axis=0).sum()
+    v0 = gb.bandit_gradient_samples(q, h, 20_000, baseline=0.0, seed=5).var(axis=0).sum()
+    vb = gb.bandit_gradient_samples(q, h, 20_000, baseline=mean_reward, seed=5).var(axis=0).sum()
     assert vb < v0 / 5
 
 
@@ -137,7 +139,7 @@ def test_gradient_bandit_first_steps_by_hand():
     rng = np.random.default_rng(42)
     u, z = rng.random(1), rng.standard_normal(1)
     u2, z2 = rng.random(1), rng.standard_normal(1)
-    res = al.gradient_bandit(q, 0.3, 2, baseline=True, seed=42)
+    res = gb.gradient_bandit(q, 0.3, 2, baseline=True, seed=42)
     # step 1: uniform policy, the baseline is R_1 itself, so H stays 0
     a1 = int(np.searchsorted(np.cumsum(np.full(3, 1 / 3)), u[0], side="right"))
     r1 = q[0, a1] + z[0]
@@ -147,14 +149,14 @@ def test_gradient_bandit_first_steps_by_hand():
     r2 = q[0, a2] + z2[0]
     expected = 0.3 * (r2 - r1) * ((np.arange(3) == a2) - 1 / 3)
     np.testing.assert_allclose(res.h[0], expected, atol=1e-12)
-    no_b = al.gradient_bandit(q, 0.3, 1, baseline=False, seed=42)
+    no_b = gb.gradient_bandit(q, 0.3, 1, baseline=False, seed=42)
     np.testing.assert_allclose(no_b.h[0], 0.3 * r1 * ((np.arange(3) == a1) - 1 / 3), atol=1e-12)
 
 
 def test_gradient_bandit_is_reproducible_and_shaped():
-    q = al.bandit_testbed(50, k=10, mean=4.0, seed=0)
-    a = al.gradient_bandit(q, 0.1, 100, seed=3)
-    b = al.gradient_bandit(q, 0.1, 100, seed=3)
+    q = gb.bandit_testbed(50, k=10, mean=4.0, seed=0)
+    a = gb.gradient_bandit(q, 0.1, 100, seed=3)
+    b = gb.gradient_bandit(q, 0.1, 100, seed=3)
     assert np.array_equal(a.actions, b.actions) and np.array_equal(a.h, b.h)
     assert a.optimal.shape == a.prob_optimal.shape == (50, 100)
     assert np.array_equal(a.optimal, a.actions == np.argmax(q, axis=1)[:, None])
@@ -163,11 +165,11 @@ def test_gradient_bandit_is_reproducible_and_shaped():
 
 def test_figure_2_5_shape_baseline_wins_when_rewards_are_shifted():
     """Sutton & Barto Figure 2.5: with q* ~ N(4, 1) the baseline matters a lot."""
-    q = al.bandit_testbed(400, k=10, mean=4.0, seed=7)
+    q = gb.bandit_testbed(400, k=10, mean=4.0, seed=7)
     final = {}
     for alpha in (0.1, 0.4):
         for baseline in (True, False):
-            res = al.gradient_bandit(q, alpha, 600, baseline=baseline, seed=8)
+            res = gb.gradient_bandit(q, alpha, 600, baseline=baseline, seed=8)
             final[alpha, baseline] = res.optimal[:, -200:].mean()
     assert final[0.1, True] > final[0.1, False] + 0.2
     assert final[0.4, True] > final[0.4, False] + 0.2
@@ -176,13 +178,13 @@ def test_figure_2_5_shape_baseline_wins_when_rewards_are_shifted():
 
 def test_gradient_bandit_rejects_bad_input():
     with pytest.raises(ValueError, match="step_size"):
-        al.gradient_bandit([1.0, 2.0], 0.0, 10)
+        gb.gradient_bandit([1.0, 2.0], 0.0, 10)
     with pytest.raises(ValueError, match="n_steps"):
-        al.gradient_bandit([1.0, 2.0], 0.1, 0)
+        gb.gradient_bandit([1.0, 2.0], 0.1, 0)
     with pytest.raises(ValueError, match="finite"):
-        al.gradient_bandit([1.0, np.nan], 0.1, 5)
+        gb.gradient_bandit([1.0, np.nan], 0.1, 5)
     with pytest.raises(ValueError, match="same length"):
-        al.bandit_gradient_samples([1.0, 2.0], [0.0], 5)
+        gb.bandit_gradient_samples([1.0, 2.0], [0.0], 5)
 
 
 # =============================================================================
@@ -264,7 +266,7 @@ CASES = {
 def test_reinforce_follows_the_update_rule_step_by_step(backend, case, per_step):
     mdp, pol, th0, alpha, kw = CASES[case]()
     ref_ret, ref_theta, ref_w = reference_reinforce(mdp, pol, th0, alpha, 6, seed=99, per_step=per_step, **kw)
-    res = al.reinforce(mdp, pol, th0, alpha, 6, n_runs=1, seed=99, backend=backend,
+    res = rf.reinforce(mdp, pol, th0, alpha, 6, n_runs=1, seed=99, backend=backend,
                        baseline_step_size=kw.get("alpha_w"), baseline_features=kw.get("xw"),
                        update="step" if per_step else "episode")
     np.testing.assert_allclose(res.returns[0], ref_ret, rtol=1e-12, atol=1e-12)
@@ -281,8 +283,8 @@ def test_kernel_and_numpy_fallback_agree_bit_for_bit(case, update):
     mdp, pol, th0, alpha, kw = CASES[case]()
     args = dict(n_runs=7, seed=2024, record_theta=True, update=update,
                 baseline_step_size=kw.get("alpha_w"), baseline_features=kw.get("xw"))
-    c = al.reinforce(mdp, pol, th0, alpha, 150, backend="c", **args)
-    n = al.reinforce(mdp, pol, th0, alpha, 150, backend="numpy", **args)
+    c = rf.reinforce(mdp, pol, th0, alpha, 150, backend="c", **args)
+    n = rf.reinforce(mdp, pol, th0, alpha, 150, backend="numpy", **args)
     assert np.array_equal(c.lengths, n.lengths)
     assert np.array_equal(c.returns, n.returns)
     assert np.array_equal(c.theta_history, n.theta_history)
@@ -295,8 +297,8 @@ def test_kernel_and_fallback_agree_on_the_whole_figure_13_1_study():
     """Long studies are where tiny rounding differences would show: they must not exist."""
     mdp, pol = corridor()
     for k, alpha in enumerate([2.0**-12, 2.0**-14]):
-        c = al.reinforce(mdp, pol, envs.corridor_theta(0.05), alpha, 1000, n_runs=100, seed=k, backend="c")
-        n = al.reinforce(mdp, pol, envs.corridor_theta(0.05), alpha, 1000, n_runs=100, seed=k,
+        c = rf.reinforce(mdp, pol, envs.corridor_theta(0.05), alpha, 1000, n_runs=100, seed=k, backend="c")
+        n = rf.reinforce(mdp, pol, envs.corridor_theta(0.05), alpha, 1000, n_runs=100, seed=k,
                          backend="numpy")
         assert np.array_equal(c.lengths, n.lengths) and np.array_equal(c.theta, n.theta)
 
@@ -304,7 +306,7 @@ def test_kernel_and_fallback_agree_on_the_whole_figure_13_1_study():
 def test_gridworld_with_random_transitions_runs_in_both_backends():
     g = envs.gridworld(3, 4, slip=0.2)
     pol = pg.SoftmaxPolicy.tabular(12, 4)
-    res = [al.reinforce(g, pol, np.zeros(48), 0.01, 60, n_runs=4, seed=9, backend=b, max_steps=500)
+    res = [rf.reinforce(g, pol, np.zeros(48), 0.01, 60, n_runs=4, seed=9, backend=b, max_steps=500)
            for b in BACKENDS]
     for r in res[1:]:
         assert np.array_equal(r.theta, res[0].theta)
@@ -314,12 +316,12 @@ def test_gridworld_with_random_transitions_runs_in_both_backends():
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_runs_are_reproducible_and_independent_of_the_number_of_runs(backend):
     mdp, pol = corridor()
-    a = al.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 50, n_runs=3, seed=5, backend=backend)
-    b = al.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 50, n_runs=5, seed=5, backend=backend)
+    a = rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 50, n_runs=3, seed=5, backend=backend)
+    b = rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 50, n_runs=5, seed=5, backend=backend)
     assert np.array_equal(a.returns, b.returns[:3]) and np.array_equal(a.theta, b.theta[:3])
-    c = al.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 50, n_runs=3, seed=6, backend=backend)
+    c = rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 50, n_runs=3, seed=6, backend=backend)
     assert not np.array_equal(a.returns, c.returns)
-    gen = al.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 20, n_runs=2,
+    gen = rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-10, 20, n_runs=2,
                        seed=np.random.default_rng(1), backend=backend)
     assert gen.returns.shape == (2, 20)
 
@@ -329,7 +331,7 @@ def test_step_size_zero_samples_the_fixed_policy(backend):
     """With alpha = 0 the returns are Monte Carlo samples of J(theta)."""
     mdp, pol = corridor()
     theta = envs.corridor_theta(0.4)
-    res = al.reinforce(mdp, pol, theta, 0.0, 200, n_runs=50, seed=3, backend=backend)
+    res = rf.reinforce(mdp, pol, theta, 0.0, 200, n_runs=50, seed=3, backend=backend)
     assert (res.theta == theta).all()
     ok, err, se = within_se(res.returns.ravel()[:, None], np.array([envs.corridor_performance(0.4)]))
     assert ok, (err, se)
@@ -340,7 +342,7 @@ def test_episodes_that_never_end_are_cut_off_and_reported(backend):
     mdp, pol = corridor()
     theta = envs.corridor_theta(1e-9)  # almost always left: stuck in state 0
     with pytest.warns(RuntimeWarning, match="cut off at max_steps=40"):
-        res = al.reinforce(mdp, pol, theta, 1e-6, 5, n_runs=3, seed=0, max_steps=40, backend=backend)
+        res = rf.reinforce(mdp, pol, theta, 1e-6, 5, n_runs=3, seed=0, max_steps=40, backend=backend)
     assert res.truncated.all() and (res.lengths == 40).all() and (res.returns == -40).all()
     assert res.n_truncated == 15
     assert "15 of 15 episodes were cut off" in res.message
@@ -352,7 +354,7 @@ def test_divergence_is_reported_and_the_run_stops(backend):
     pol = pg.SoftmaxPolicy.tabular(5, 2)
     # preferences near the largest float, all equal (a uniform policy): one step overflows
     with pytest.warns(RuntimeWarning, match="diverged"):
-        res = al.reinforce(mdp, pol, np.full(10, 1.7e308), 1e308, 6, n_runs=2, seed=0, backend=backend)
+        res = rf.reinforce(mdp, pol, np.full(10, 1.7e308), 1e308, 6, n_runs=2, seed=0, backend=backend)
     assert res.diverged.all()
     assert np.isnan(res.returns[:, -1]).all()
     assert "2 of 2 runs diverged" in res.message
@@ -362,11 +364,11 @@ def test_divergence_is_reported_and_the_run_stops(backend):
 def test_theta_history(backend):
     mdp, pol = corridor()
     th0 = envs.corridor_theta(0.3)
-    res = al.reinforce(mdp, pol, th0, 2.0**-10, 10, n_runs=2, seed=1, record_theta=True, backend=backend)
+    res = rf.reinforce(mdp, pol, th0, 2.0**-10, 10, n_runs=2, seed=1, record_theta=True, backend=backend)
     assert res.theta_history.shape == (2, 11, 2)
     assert (res.theta_history[:, 0] == th0).all()
     assert (res.theta_history[:, -1] == res.theta).all()
-    per_run = al.reinforce(mdp, pol, np.array([th0, th0 + 1]), 0.0, 3, n_runs=2, seed=1, backend=backend)
+    per_run = rf.reinforce(mdp, pol, np.array([th0, th0 + 1]), 0.0, 3, n_runs=2, seed=1, backend=backend)
     assert (per_run.theta[1] == th0 + 1).all()
 
 
@@ -374,34 +376,34 @@ def test_reinforce_rejects_bad_input():
     mdp, pol = corridor()
     th = envs.corridor_theta(0.3)
     with pytest.raises(ValueError, match="theta0 must have shape"):
-        al.reinforce(mdp, pol, np.zeros(3), 0.1, 5)
+        rf.reinforce(mdp, pol, np.zeros(3), 0.1, 5)
     with pytest.raises(ValueError, match="finite"):
-        al.reinforce(mdp, pol, np.array([0.0, np.inf]), 0.1, 5)
+        rf.reinforce(mdp, pol, np.array([0.0, np.inf]), 0.1, 5)
     with pytest.raises(ValueError, match="step_size"):
-        al.reinforce(mdp, pol, th, -0.1, 5)
+        rf.reinforce(mdp, pol, th, -0.1, 5)
     with pytest.raises(ValueError, match="n_episodes"):
-        al.reinforce(mdp, pol, th, 0.1, 0)
+        rf.reinforce(mdp, pol, th, 0.1, 0)
     with pytest.raises(ValueError, match="baseline_features given"):
-        al.reinforce(mdp, pol, th, 0.1, 5, baseline_features=np.ones((4, 1)))
+        rf.reinforce(mdp, pol, th, 0.1, 5, baseline_features=np.ones((4, 1)))
     with pytest.raises(ValueError, match="baseline_features must"):
-        al.reinforce(mdp, pol, th, 0.1, 5, baseline_step_size=0.1, baseline_features=np.ones((3, 1)))
+        rf.reinforce(mdp, pol, th, 0.1, 5, baseline_step_size=0.1, baseline_features=np.ones((3, 1)))
     with pytest.raises(ValueError, match="update"):
-        al.reinforce(mdp, pol, th, 0.1, 5, update="sometimes")
+        rf.reinforce(mdp, pol, th, 0.1, 5, update="sometimes")
     with pytest.raises(ValueError, match="backend"):
-        al.reinforce(mdp, pol, th, 0.1, 5, backend="fortran")
+        rf.reinforce(mdp, pol, th, 0.1, 5, backend="fortran")
     with pytest.raises(ValueError, match="3 states x 2 actions, the MDP has 4 x 2"):
-        al.reinforce(mdp, pg.SoftmaxPolicy.tabular(3, 2), np.zeros(6), 0.1, 5)
+        rf.reinforce(mdp, pg.SoftmaxPolicy.tabular(3, 2), np.zeros(6), 0.1, 5)
     with pytest.raises(TypeError):
-        al.reinforce("corridor", pol, th, 0.1, 5)
+        rf.reinforce("corridor", pol, th, 0.1, 5)
 
 
 def test_numpy_backend_can_be_forced_by_environment(monkeypatch):
     monkeypatch.setenv("PGCORE_KERNEL", "numpy")
-    assert al.kernel_backend() == "numpy"
+    assert rf.kernel_backend() == "numpy"
     mdp, pol = corridor()
-    assert al.reinforce(mdp, pol, envs.corridor_theta(0.3), 0.001, 2, seed=0).backend == "numpy"
+    assert rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 0.001, 2, seed=0).backend == "numpy"
     with pytest.raises(ImportError):
-        al.reinforce(mdp, pol, envs.corridor_theta(0.3), 0.001, 2, seed=0, backend="c")
+        rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 0.001, 2, seed=0, backend="c")
 
 
 # -- the sampled gradient against the theorem ---------------------------------
@@ -424,8 +426,8 @@ def test_reinforce_estimates_are_unbiased_with_and_without_a_baseline(case):
     mdp, pol, theta = GRADIENT_CASES[case]()
     exact = pg.policy_gradient(mdp, pol, theta)
     v, _ = pg.evaluate(mdp, pol.probs(theta))
-    g0 = al.reinforce_gradients(mdp, pol, theta, 20_000, seed=1)
-    gb = al.reinforce_gradients(mdp, pol, theta, 20_000, baseline=v, seed=2)
+    g0 = rf.reinforce_gradients(mdp, pol, theta, 20_000, seed=1)
+    gb = rf.reinforce_gradients(mdp, pol, theta, 20_000, baseline=v, seed=2)
     for g in (g0, gb):
         ok, err, se = within_se(g, exact)
         assert ok, (err / np.maximum(se, 1e-300))
@@ -439,7 +441,7 @@ def test_the_gamma_t_factor_is_needed_for_an_unbiased_estimate():
     pol = pg.SoftmaxPolicy.tabular(4, 2)
     theta = np.random.default_rng(3).normal(size=8)
     exact = pg.policy_gradient(mdp, pol, theta)
-    assert within_se(al.reinforce_gradients(mdp, pol, theta, 20_000, seed=4), exact)[0]
+    assert within_se(rf.reinforce_gradients(mdp, pol, theta, 20_000, seed=4), exact)[0]
     # the same estimator without gamma^t, from a plain-Python sampler
     rng = np.random.default_rng(5)
     pi, score = pol.probs(theta), pol.grad_log_probs(theta)
@@ -461,16 +463,16 @@ def test_the_gamma_t_factor_is_needed_for_an_unbiased_estimate():
 def test_reinforce_gradients_raises_on_episodes_that_do_not_end():
     mdp, pol = corridor()
     with pytest.raises(RuntimeError, match="still running"):
-        al.reinforce_gradients(mdp, pol, envs.corridor_theta(1e-6), 10, seed=0, max_steps=20)
+        rf.reinforce_gradients(mdp, pol, envs.corridor_theta(1e-6), 10, seed=0, max_steps=20)
     with pytest.raises(ValueError, match="baseline"):
-        al.reinforce_gradients(mdp, pol, np.zeros(2), 10, baseline=np.zeros(3))
+        rf.reinforce_gradients(mdp, pol, np.zeros(2), 10, baseline=np.zeros(3))
 
 
 def test_learning_step_is_alpha_times_a_gradient_estimate():
     """One episode of reinforce moves theta by alpha times one per-episode estimate."""
     mdp, pol = corridor()
     th = envs.corridor_theta(0.3)
-    res = al.reinforce(mdp, pol, th, 0.01, 1, n_runs=400, seed=12, backend="numpy")
+    res = rf.reinforce(mdp, pol, th, 0.01, 1, n_runs=400, seed=12, backend="numpy")
     steps = (res.theta - th) / 0.01
     ok, err, se = within_se(steps, pg.policy_gradient(mdp, pol, th))
     assert ok, (err, se)
@@ -483,8 +485,8 @@ def test_figure_13_1_and_13_2_shapes():
     j_star = float(envs.corridor_performance(2 - math.sqrt(2)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no episode may be cut off
-        runs = {k: al.reinforce(mdp, pol, th0, 2.0**-k, 1000, n_runs=100, seed=k) for k in (12, 13, 14)}
-        base = al.reinforce(mdp, pol, th0, 2.0**-9, 1000, n_runs=100, seed=9,
+        runs = {k: rf.reinforce(mdp, pol, th0, 2.0**-k, 1000, n_runs=100, seed=k) for k in (12, 13, 14)}
+        base = rf.reinforce(mdp, pol, th0, 2.0**-9, 1000, n_runs=100, seed=9,
                             baseline_step_size=2.0**-6, baseline_features=np.ones((4, 1)))
     whole = {k: r.returns.mean() for k, r in runs.items()}
     assert whole[12] > whole[13] > whole[14]  # the larger step sizes learn faster here
@@ -501,8 +503,8 @@ def test_the_book_step_wise_update_can_run_away_on_a_long_episode():
     mdp, pol = corridor()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        step = al.reinforce(mdp, pol, envs.corridor_theta(0.05), 2.0**-12, 1000, n_runs=100, seed=2,
+        step = rf.reinforce(mdp, pol, envs.corridor_theta(0.05), 2.0**-12, 1000, n_runs=100, seed=2,
                             update="step")
-    ep = al.reinforce(mdp, pol, envs.corridor_theta(0.05), 2.0**-12, 1000, n_runs=100, seed=2)
+    ep = rf.reinforce(mdp, pol, envs.corridor_theta(0.05), 2.0**-12, 1000, n_runs=100, seed=2)
     assert step.truncated.any(axis=1).sum() >= 1
     assert ep.n_truncated == 0

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from pgcore import algorithms as al  # noqa: E402
+from pgcore import gradient_bandit as gb, grpo, reinforce as rf  # noqa: E402
 from pgcore.envs import corridor_theta  # noqa: E402
 from pgcore.plotting import png_bytes  # noqa: E402
 from pgcore.widgets import algorithms as wa  # noqa: E402
@@ -22,8 +22,8 @@ J_STAR = (2 * P_STAR - 4) / (P_STAR * (1 - P_STAR))  # the corridor's best value
 # static figures
 # --------------------------------------------------------------------------
 def test_static_figures_draw():
-    q = al.bandit_testbed(30, seed=0)
-    runs = {f"α = {a}": al.gradient_bandit(q, a, 50, seed=1).optimal for a in (0.1, 0.4)}
+    q = gb.bandit_testbed(30, seed=0)
+    runs = {f"α = {a}": gb.gradient_bandit(q, a, 50, seed=1).optimal for a in (0.1, 0.4)}
     figs = [wa.plot_percent_optimal(runs)]
     g = np.random.default_rng(0).normal(size=(200, 2))
     figs.append(wa.plot_running_mean({"a": g, "b": g * 0.5}, np.zeros(2), ["x", "y"], title="t"))
@@ -31,8 +31,8 @@ def test_static_figures_draw():
     figs.append(wa.plot_variance_vs_shift([0, 1, 2], {"a": [1, 2, 4], "b": [1, 1, 1]}))
     ret = -np.abs(np.random.default_rng(1).normal(20, 5, size=(10, 50)))
     figs.append(wa.plot_learning_curves({"run": ret}, v_star=J_STAR))
-    task = al.answer_task()
-    res = {m: al.train_answers(task, 1.0, 5, 4, m, n_runs=3, seed=0) for m in al.ADVANTAGES}
+    task = grpo.answer_task()
+    res = {m: grpo.train_answers(task, 1.0, 5, 4, m, n_runs=3, seed=0) for m in grpo.ADVANTAGES}
     figs.append(wa.plot_answer_training(res, prompts=list(task.prompts)))
     for f in figs:
         assert png_bytes(f)[:8] == b"\x89PNG\r\n\x1a\n"
@@ -45,7 +45,7 @@ def test_static_figures_draw():
 # --------------------------------------------------------------------------
 # chapter 8: the REINFORCE explorer
 # --------------------------------------------------------------------------
-HAS_C = al.kernel_backend() == "c"
+HAS_C = rf.kernel_backend() == "c"
 
 
 class SmallReinforceExplorer(wa.ReinforceExplorer):
@@ -76,7 +76,7 @@ def test_reinforce_explorer_defaults(rex):
 
 def test_reinforce_explorer_matches_the_library(rex):
     r = rex.set(log2_step=-12.0, baseline=False)
-    lib = al.reinforce(rex.mdp, rex.policy, corridor_theta(0.05), 2.0**-12, rex.n_episodes,
+    lib = rf.reinforce(rex.mdp, rex.policy, corridor_theta(0.05), 2.0**-12, rex.n_episodes,
                        n_runs=rex.n_runs, seed=rex.seed, max_steps=rex.max_steps)
     np.testing.assert_array_equal(r["returns"], lib.returns)
 
@@ -133,7 +133,7 @@ def test_reinforce_explorer_controls():
 
 
 # --------------------------------------------------------------------------
-# chapter 9: the group-size explorer
+# chapter 12: the group-size explorer
 # --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def gex():

@@ -1,6 +1,7 @@
-"""Figures and explorers of chapters 7-9: gradient bandit, REINFORCE, a GRPO-style toy.
+"""Figures and explorers of chapters 7, 8 and 12: gradient bandit, REINFORCE, a GRPO-style toy.
 
-Drawing only: every number comes from :mod:`pgcore.algorithms` (and
+Drawing only: every number comes from :mod:`pgcore.gradient_bandit`,
+:mod:`pgcore.reinforce` and :mod:`pgcore.grpo` (and
 :mod:`pgcore`'s exact quantities, passed in by the caller).
 """
 
@@ -13,7 +14,9 @@ import warnings
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from .. import algorithms as al
+from .. import grpo
+from ..reinforce import reinforce
+from ..stats import mean_and_band
 from ..envs import corridor_performance, corridor_policy, corridor_theta, short_corridor
 from ..plotting import COLORS, annotate_message, freeze_layout, new_figure
 from ._base import Explorer
@@ -42,7 +45,7 @@ def _pow2(log2):
 
 def _band(ax, x, samples, color, label, lw=1.6):
     """Mean over runs (axis 0) as a line and its 95% confidence band."""
-    mean, half = al.mean_and_band(samples, axis=0)
+    mean, half = mean_and_band(samples, axis=0)
     (line,) = ax.plot(x, mean, color=color, lw=lw, label=label)
     band = ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.25, lw=0)
     return line, band
@@ -288,7 +291,7 @@ class ReinforceExplorer(Explorer):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                res = al.reinforce(self.mdp, self.policy, corridor_theta(self.p0), alpha, self.n_episodes,
+                res = reinforce(self.mdp, self.policy, corridor_theta(self.p0), alpha, self.n_episodes,
                                    n_runs=self.n_runs, seed=self.seed, baseline_step_size=alpha_w,
                                    baseline_features=np.ones((4, 1)) if baseline else None,
                                    max_steps=self.max_steps, record_theta=True)
@@ -314,8 +317,8 @@ class ReinforceExplorer(Explorer):
             return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns after divergence
-            m, h = al.mean_and_band(result["returns"])
-            pm, ph = al.mean_and_band(result["p"])
+            m, h = mean_and_band(result["returns"])
+            pm, ph = mean_and_band(result["p"])
         x = np.arange(1, m.size + 1)
         self.ret_line.set_ydata(m)
         self.ret_band = self.ax1.fill_between(x, m - h, m + h, color=COLORS[0], alpha=0.25, lw=0)
@@ -351,7 +354,7 @@ def reinforce_explorer(log2_step=-13.0, baseline=False, log2_baseline_step=-6.0,
 
 
 # --------------------------------------------------------------------------
-# chapter 9: group size in the GRPO-style toy
+# chapter 12: group size in the GRPO-style toy
 # --------------------------------------------------------------------------
 class GroupExplorer(Explorer):
     r"""Group size (and a reward shift) for GRPO against REINFORCE on the answer task.
@@ -384,7 +387,7 @@ class GroupExplorer(Explorer):
     methods = {"REINFORCE": "reinforce", "group mean": "group_mean", "GRPO": "grpo"}
 
     def make_figure(self):
-        self.task = al.answer_task()
+        self.task = grpo.answer_task()
         fig, (ax1, ax2) = new_figure(ncols=2, width=9.0, height=3.4, large=self.large)
         self.ax1, self.ax2 = ax1, ax2
         it = np.arange(self.n_iters + 1)
@@ -427,15 +430,15 @@ class GroupExplorer(Explorer):
     def compute(self, group_size, reward_shift, log2_step):
         G = max(1, int(group_size))
         alpha = 2.0 ** float(log2_step)
-        task = al.AnswerTask(self.task.prompts, self.task.tokens, self.task.rewards + float(reward_shift),
+        task = grpo.AnswerTask(self.task.prompts, self.task.tokens, self.task.rewards + float(reward_shift),
                              self.task.theta0)
         curves, final, noise = {}, {}, {}
         for k, (name, method) in enumerate(self.methods.items()):
-            res = al.train_answers(task, alpha, self.n_iters, G, method, n_runs=self.n_runs, seed=self.seed + k)
+            res = grpo.train_answers(task, alpha, self.n_iters, G, method, n_runs=self.n_runs, seed=self.seed + k)
             # accuracy, whatever the shift: the probability of the correct answer
             curves[name] = res.p_correct.mean(axis=-1)
             final[name] = float(curves[name][:, -1].mean())
-            g = al.answer_gradient_samples(task.rewards, task.theta0, G, self.n_groups, method, seed=self.seed)
+            g = grpo.answer_gradient_samples(task.rewards, task.theta0, G, self.n_groups, method, seed=self.seed)
             mean2 = float((g.mean(axis=0) ** 2).sum())
             noise[name] = float(g.var(axis=0).sum() / mean2) if mean2 > 0 else float("inf")
         message = ("G = 1: every group has one answer, so the group methods never move"
@@ -446,7 +449,7 @@ class GroupExplorer(Explorer):
     def draw(self, result):
         it = np.arange(self.n_iters + 1)
         for i, (name, c) in enumerate(result["curves"].items()):
-            m, h = al.mean_and_band(c)
+            m, h = mean_and_band(c)
             self.lines[name].set_ydata(m)
             if self.bands[name] is not None:
                 self.bands[name].remove()
@@ -471,7 +474,7 @@ class GroupExplorer(Explorer):
 def grpo_explorer(group_size=8, reward_shift=0.0, log2_step=1.0, large=False):
     """Group size, reward shift and step size for GRPO, the group mean and REINFORCE.
 
-    The notebook cell is just ``grpo_explorer()``. See chapter 9.
+    The notebook cell is just ``grpo_explorer()``. See chapter 12.
 
     Examples
     --------
