@@ -14,8 +14,8 @@ Examples
 -12.0
 """
 
-from . import (algorithms, envs, gradient_bandit, grpo, landscapes, objective, ppo, reinforce, stats,
-               surrogates, theorem)
+from . import (algorithms, envs, gaussian, gradient_bandit, grpo, landscapes, objective, ppo,
+               reinforce, stats, surrogates, theorem)
 from ._softmax import log_softmax, softmax
 from .action_values import epsilon_greedy_policy, greedy_policy, monte_carlo_q, value_iteration
 from .gradient import DivergenceError, gradient_ascent, numerical_gradient, performance, policy_gradient

@@ -25,6 +25,7 @@ import numpy as np
 
 from ._softmax import softmax
 from .action_values import epsilon_greedy_policy
+from .gaussian import score as _gaussian_score
 from .envs import corridor_policy, corridor_theta, random_mdp, short_corridor
 from .gradient import performance, policy_gradient
 from .mdp import MDP, evaluate, expected_visits
@@ -39,6 +40,7 @@ __all__ = [
     "check_ascent_step",
     "check_policy_gradient",
     "check_group_advantages",
+    "check_gaussian_score",
 ]
 
 
@@ -423,3 +425,66 @@ def check_group_advantages(f):
                           "the wrong axis. Use axis=1, one group per row.")
         return v.fail(f"for rewards {_short(R)} you returned {_short(A)}; expected {_short(ref)}.")
     return v.ok(f"agrees with the reference on {len(cases)} batches, including a group with equal rewards.")
+
+
+# -- chapter 11 --------------------------------------------------------------
+def check_gaussian_score(f):
+    r"""Check ``f(a, mean, log_std) -> (d_mean, d_log_std)``, the score of a normal distribution.
+
+    The reference is :func:`pgcore.gaussian.score`: :math:`(a - \mu)/\sigma^2`
+    and :math:`(a - \mu)^2/\sigma^2 - 1` with :math:`\sigma = e^{\text{log\_std}}`.
+    Cases include arrays that broadcast, a narrow (:math:`\sigma = e^{-4}`) and
+    a wide distribution; the verdict names the usual mistakes (differentiating
+    in :math:`\sigma` instead of :math:`\ln\sigma`, forgetting the :math:`-1`,
+    dividing by :math:`\sigma` instead of :math:`\sigma^2`, a sign error).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def in_sigma(a, mean, log_std):
+    ...     s = np.exp(log_std)
+    ...     return (a - mean) / s**2, (a - mean) ** 2 / s**3 - 1 / s
+    >>> check_gaussian_score(in_sigma)  # doctest: +ELLIPSIS
+    Not yet: ...with respect to σ itself...
+    False
+    """
+    v = _Verdict(_name(f))
+    cases = [(np.array(1.5), np.array(1.0), np.array(np.log(0.5))),
+             (np.array([-1.0, 0.0, 2.5]), np.array(0.5), np.array(0.3)),
+             (np.array([0.02, -0.01]), np.array([0.0, 0.0]), np.array(-4.0)),
+             (np.array([[3.0], [-7.0]]), np.array([1.0, -2.0]), np.array([1.2, 0.0]))]
+    for a, mean, log_std in cases:
+        shape = np.broadcast_shapes(a.shape, mean.shape, log_std.shape)
+        ok, value = _call(v, f, a.copy(), mean.copy(), log_std.copy())
+        if not ok:
+            return False
+        try:
+            d_mean, d_log_std = value
+            d_mean = np.broadcast_to(np.asarray(d_mean, dtype=float), shape)
+            d_log_std = np.broadcast_to(np.asarray(d_log_std, dtype=float), shape)
+        except (TypeError, ValueError):
+            return v.fail(f"{v.name} should return two arrays (d_mean, d_log_std) of shape {shape}; "
+                          f"it returned {_short(value)}")
+        ref_mean, ref_log = _gaussian_score(a, mean, log_std)
+        shown = f"a={_short(a)}, mean={_short(mean)}, log_std={_short(log_std)}"
+        sigma, diff = np.exp(log_std), a - mean
+        if np.allclose(d_mean, ref_mean, rtol=1e-6, atol=1e-8) and np.allclose(d_log_std, ref_log, rtol=1e-6,
+                                                                              atol=1e-8):
+            continue
+        if not np.allclose(d_mean, ref_mean, rtol=1e-6, atol=1e-8):
+            if np.allclose(d_mean, -ref_mean):
+                return v.fail(f"for {shown} your d_mean has the wrong sign: ln π grows as μ moves towards a, "
+                              "so the derivative is (a − μ)/σ², not (μ − a)/σ².")
+            if np.allclose(d_mean, diff / sigma):
+                return v.fail(f"for {shown} your d_mean is (a − μ)/σ; the derivative of −(a − μ)²/(2σ²) in μ "
+                              "is (a − μ)/σ² (divide by the variance, not the standard deviation).")
+            return v.fail(f"for {shown} your d_mean is {_short(d_mean)}; expected {_short(ref_mean)}.")
+        if np.allclose(d_log_std, diff**2 / sigma**3 - 1 / sigma):
+            return v.fail(f"for {shown} you differentiated with respect to σ itself; the parameter is ln σ, "
+                          "so multiply by dσ/d(ln σ) = σ: (a − μ)²/σ² − 1.")
+        if np.allclose(d_log_std, diff**2 / sigma**2):
+            return v.fail(f"for {shown} your d_log_std misses the −1 that comes from the −ln σ in the "
+                          "log-density (the normalising constant of the density).")
+        return v.fail(f"for {shown} your d_log_std is {_short(d_log_std)}; expected {_short(ref_log)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} cases, including broadcasting and a "
+                "narrow distribution (σ = e⁻⁴).")
