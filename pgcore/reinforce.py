@@ -418,9 +418,10 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
     :math:`\hat v(s, \mathbf w) = \mathbf w^\top x_w(s)` with
     :math:`\mathbf w = 0` at the start, and is updated at every step of the
     episode, in order, exactly as in the book:
-    :math:`\delta = G_t - \hat v(S_t, \mathbf w)`,
-    :math:`\mathbf w \leftarrow \mathbf w + \alpha^w \delta\, x_w(S_t)`, and
-    the same :math:`\delta` weighs the policy term. ``baseline_features``
+    :math:`\mathbf w \leftarrow \mathbf w + \alpha^w (G_t - \hat v(S_t, \mathbf w))\, x_w(S_t)`,
+    and the same difference :math:`G_t - \hat v(S_t, \mathbf w)` weighs the
+    policy term (Sutton & Barto call it :math:`\delta`; the book keeps
+    :math:`\delta_t` for the TD error). ``baseline_features``
     gives :math:`x_w` as an array of shape (S, m); the default is tabular,
     one weight per state (``np.eye(S)``). For the short corridor the book's
     agent cannot tell states apart; pass ``np.ones((S, 1))`` for a single
