@@ -150,13 +150,13 @@ def answer_gradient(rewards, theta):
 def group_advantages(rewards, method="grpo"):
     r"""Advantages of a group of sampled answers to the same prompt (last axis = group).
 
-    * ``"reinforce"``: :math:`A_i = r_i` (plain REINFORCE, no baseline);
-    * ``"group_mean"``: :math:`A_i = r_i - \bar r` (the group's mean as baseline);
-    * ``"grpo"``: :math:`A_i = (r_i - \bar r) / \sigma_r`, GRPO's group-relative
-      advantage (Shao et al. 2024), with :math:`\sigma_r` the group's standard
-      deviation (population form, ``ddof=0``).
+    * ``"reinforce"``: :math:`\hat A_i = R_i` (plain REINFORCE, no baseline);
+    * ``"group_mean"``: :math:`\hat A_i = R_i - \operatorname{mean}(\mathbf R)` (the group's mean as baseline);
+    * ``"grpo"``: :math:`\hat A_i = (R_i - \operatorname{mean}(\mathbf R)) / \operatorname{std}(\mathbf R)`,
+      GRPO's group-relative advantage (Shao et al. 2024), with the group's
+      standard deviation in its population form (``ddof=0``).
 
-    When every reward in a group is the same, :math:`\sigma_r = 0`; the
+    When every reward in a group is the same, :math:`\operatorname{std}(\mathbf R) = 0`; the
     advantages are then defined as 0 (the group carries no learning signal),
     not 0/0. The test is exact equality, so round-off in the mean of equal
     rewards cannot produce spurious ±1 advantages.
@@ -213,10 +213,11 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
     Each estimate samples ``group_size`` answers for every prompt and returns
 
     .. math::
-        \hat g_p = \frac{1}{P\,G}\sum_{i=1}^{G} A_i\,
-                   \nabla_{\theta_p} \ln \pi(a_i \mid p)
+        \hat g_s = \frac{1}{P\,G}\sum_{i=1}^{G} \hat A_i\,
+                   \nabla_{\theta_s} \ln \pi(A_i \mid s)
 
-    with the advantages :math:`A_i` of :func:`group_advantages`. With
+    for every prompt :math:`s`, with the answers :math:`A_i` and the advantages
+    :math:`\hat A_i` of :func:`group_advantages`. With
     ``"reinforce"`` its mean is :func:`answer_gradient`; with
     ``"group_mean"`` it is exactly :math:`(1 - 1/G)` times that; with
     ``"grpo"`` each prompt's part is rescaled by the group's spread, so the
