@@ -19,6 +19,8 @@ __all__ = [
     "bandit_testbed",
     "bandit_gradient",
     "bandit_gradient_samples",
+    "bandit_estimate_variance",
+    "optimal_constant_baseline",
     "gradient_bandit",
     "GradientBanditResult",
     "mean_and_band",
@@ -131,6 +133,118 @@ def bandit_gradient_samples(means, h, n_samples, baseline=0.0, reward_std=1.0, s
     onehot = np.zeros((n, means.size))
     onehot[np.arange(n), a] = 1.0
     return (r - float(baseline))[:, None] * (onehot - pi)
+
+
+def _real_array(x, name):
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of real numbers, got {x!r}") from None
+
+
+def _bandit_arrays(means, h):
+    means = _real_array(means, "means")
+    h = _real_array(h, "h")
+    if means.ndim != 1 or h.shape != means.shape or means.size == 0:
+        raise ValueError(f"means and h must be 1-D of the same (non-zero) length, "
+                         f"got shapes {means.shape} and {h.shape}")
+    for name, a in (("means", means), ("h", h)):
+        if not np.isfinite(a).all():
+            raise ValueError(f"{name} must be finite (no NaN or inf), got {a}")
+    return means, h
+
+
+def bandit_estimate_variance(means, h, baseline, reward_std=1.0):
+    r"""Exact total variance of one sampled bandit gradient :math:`(R - B)(\mathbf 1_A - \pi)`.
+
+    The *total variance* is the sum of the variances of the components. With
+    :math:`A \sim \pi = \mathrm{softmax}(h)`, :math:`R = q_*(A) + \sigma Z`
+    (:math:`Z` standard normal) and a constant baseline :math:`B`,
+
+    .. math::
+        \operatorname{tr}\operatorname{Var} = \sum_a \pi(a)\,
+        \bigl((q_*(a) - B)^2 + \sigma^2\bigr)\,\lVert \mathbf 1_a - \pi \rVert^2
+        - \lVert \nabla J \rVert^2 ,
+
+    the mean squared length of the estimate minus the squared length of its
+    mean (:func:`bandit_gradient`, the same for every :math:`B`). It is the
+    quantity that :func:`bandit_gradient_samples` estimates with
+    ``samples.var(axis=0).sum()``. Explained in chapter 7.
+
+    Parameters
+    ----------
+    means, h : array_like, shape (k,)
+        Expected rewards :math:`q_*(a)` and preferences.
+    baseline : float or array_like
+        :math:`B`; an array gives one variance per entry.
+    reward_std : float, default 1.0
+        :math:`\sigma \ge 0`.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The total variance (the shape of ``baseline``).
+
+    Examples
+    --------
+    >>> round(float(bandit_estimate_variance([1.0, 0.0], [0.0, 0.0], 0.0, reward_std=0.0)), 6)
+    0.125
+    >>> round(float(bandit_estimate_variance([1.0, 0.0], [0.0, 0.0], 0.5, reward_std=0.0)), 6)
+    0.0
+    """
+    means, h = _bandit_arrays(means, h)
+    sigma = _step(reward_std, "reward_std", allow_zero=True)
+    b = _real_array(baseline, "baseline")
+    if not np.isfinite(b).all():
+        raise ValueError(f"baseline must be finite, got {baseline!r}")
+    pi = softmax(h)
+    sq = 1.0 - 2.0 * pi + np.sum(pi ** 2)          # ||1_a - pi||^2 for every arm a
+    g = bandit_gradient(means, h)
+    m2 = np.sum(pi * ((means - b[..., None]) ** 2 + sigma ** 2) * sq, axis=-1)
+    out = m2 - np.sum(g ** 2)
+    return float(out) if out.ndim == 0 else out
+
+
+def optimal_constant_baseline(means, h):
+    r"""The constant baseline that minimises :func:`bandit_estimate_variance`.
+
+    The total variance is a quadratic in :math:`B` whose minimum is at
+
+    .. math::
+        b^* = \frac{\mathbb E\bigl[R\,\lVert \mathbf 1_A - \pi\rVert^2\bigr]}
+                   {\mathbb E\bigl[\lVert \mathbf 1_A - \pi\rVert^2\bigr]}
+            = \frac{\sum_a \pi(a)\, q_*(a)\, \lVert \mathbf 1_a - \pi\rVert^2}
+                   {\sum_a \pi(a)\, \lVert \mathbf 1_a - \pi\rVert^2},
+
+    an average of the expected rewards weighted by the squared length of the
+    score, not :math:`J = \sum_a \pi(a) q_*(a)` (the two agree when every
+    score has the same length, e.g. for a uniform policy). The reward noise
+    adds the same amount to the variance for every :math:`B`, so it does not
+    move :math:`b^*`. Explained in chapter 7.
+
+    Parameters
+    ----------
+    means, h : array_like, shape (k,)
+        Expected rewards :math:`q_*(a)` and preferences; at least two arms.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> optimal_constant_baseline([1.0, 0.0], [0.0, 0.0])
+    0.5
+    """
+    means, h = _bandit_arrays(means, h)
+    if means.size < 2:
+        raise ValueError(f"a bandit needs at least 2 arms for a non-zero score, got {means.size}")
+    pi = softmax(h)
+    w = pi * (1.0 - 2.0 * pi + np.sum(pi ** 2))
+    if not w.sum() > 0:
+        raise ValueError("every score is zero (the policy is deterministic to machine precision): "
+                         "every baseline gives the same variance")
+    return float(np.sum(w * means) / np.sum(w))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ REINFORCE, with the exact gradient of the expected reward beside the samples.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +27,7 @@ __all__ = [
     "answer_gradient",
     "group_advantages",
     "answer_gradient_samples",
+    "expected_answer_update",
     "train_answers",
     "AnswerTrainingResult",
     "ADVANTAGES",
@@ -147,13 +150,13 @@ def answer_gradient(rewards, theta):
 def group_advantages(rewards, method="grpo"):
     r"""Advantages of a group of sampled answers to the same prompt (last axis = group).
 
-    * ``"reinforce"``: :math:`A_i = r_i` (plain REINFORCE, no baseline);
-    * ``"group_mean"``: :math:`A_i = r_i - \bar r` (the group's mean as baseline);
-    * ``"grpo"``: :math:`A_i = (r_i - \bar r) / \sigma_r`, GRPO's group-relative
-      advantage (Shao et al. 2024), with :math:`\sigma_r` the group's standard
-      deviation (population form, ``ddof=0``).
+    * ``"reinforce"``: :math:`\hat A_i = R_i` (plain REINFORCE, no baseline);
+    * ``"group_mean"``: :math:`\hat A_i = R_i - \operatorname{mean}(\mathbf R)` (the group's mean as baseline);
+    * ``"grpo"``: :math:`\hat A_i = (R_i - \operatorname{mean}(\mathbf R)) / \operatorname{std}(\mathbf R)`,
+      GRPO's group-relative advantage (Shao et al. 2024), with the group's
+      standard deviation in its population form (``ddof=0``).
 
-    When every reward in a group is the same, :math:`\sigma_r = 0`; the
+    When every reward in a group is the same, :math:`\operatorname{std}(\mathbf R) = 0`; the
     advantages are then defined as 0 (the group carries no learning signal),
     not 0/0. The test is exact equality, so round-off in the mean of equal
     rewards cannot produce spurious ±1 advantages.
@@ -210,10 +213,11 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
     Each estimate samples ``group_size`` answers for every prompt and returns
 
     .. math::
-        \hat g_p = \frac{1}{P\,G}\sum_{i=1}^{G} A_i\,
-                   \nabla_{\theta_p} \ln \pi(a_i \mid p)
+        \hat g_s = \frac{1}{P\,G}\sum_{i=1}^{G} \hat A_i\,
+                   \nabla_{\theta_s} \ln \pi(A_i \mid s)
 
-    with the advantages :math:`A_i` of :func:`group_advantages`. With
+    for every prompt :math:`s`, with the answers :math:`A_i` and the advantages
+    :math:`\hat A_i` of :func:`group_advantages`. With
     ``"reinforce"`` its mean is :func:`answer_gradient`; with
     ``"group_mean"`` it is exactly :math:`(1 - 1/G)` times that; with
     ``"grpo"`` each prompt's part is rescaled by the group's spread, so the
@@ -241,6 +245,92 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
     rng = np.random.default_rng(seed)
     g, _ = _group_update(rewards, np.broadcast_to(theta, (n,) + theta.shape), G, method, rng)
     return g
+
+
+#: Most groups :func:`expected_answer_update` enumerates (per prompt).
+MAX_GROUPS = 250_000
+
+
+def expected_answer_update(rewards, theta, group_size, method="grpo"):
+    r"""Exact expectation of :func:`answer_gradient_samples`' estimate, by enumerating every group.
+
+    A group of :math:`G` answers to prompt :math:`s` is, up to order, a vector of
+    counts :math:`n_1, \dots, n_K` summing to :math:`G`, drawn with the multinomial
+    probability :math:`G!\prod_a \pi(a|s)^{n_a}/n_a!`. The estimate of that group
+    is :math:`\frac{1}{PG}\sum_a n_a \hat A(a)\,(\mathbf 1_a - \pi(\cdot|s))`, with
+    :math:`\hat A(a)` the advantage (:func:`group_advantages`) of an answer
+    :math:`a` in that group. Summing over all
+    :math:`\binom{G+K-1}{K-1}` count vectors gives the expected update exactly,
+    with no sampling: for ``"reinforce"`` it is :func:`answer_gradient`, for
+    ``"group_mean"`` :math:`1 - 1/G` times it, and for ``"grpo"`` each prompt's
+    part is rescaled by the division by the group's standard deviation
+    (chapter 12). Multiplied by the step size it is the *expected step* of
+    :func:`train_answers`.
+
+    Parameters
+    ----------
+    rewards, theta : array_like, shape (P, K)
+        Reward of every (prompt, answer) and the preferences.
+    group_size : int
+        :math:`G \ge 1`.
+    method : {"reinforce", "group_mean", "grpo"}
+
+    Returns
+    -------
+    numpy.ndarray, shape (P, K)
+
+    Raises
+    ------
+    ValueError
+        If there are more than ``MAX_GROUPS`` count vectors per prompt
+        (about 250,000: e.g. :math:`G = 30` with :math:`K = 6`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> task = answer_task()
+    >>> e = expected_answer_update(task.rewards, task.theta0, 8, "group_mean")
+    >>> bool(np.allclose(e, (1 - 1 / 8) * answer_gradient(task.rewards, task.theta0)))
+    True
+    """
+    if method not in ADVANTAGES:
+        raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
+    try:
+        rewards = np.asarray(rewards, dtype=float)
+        theta = np.asarray(theta, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("rewards and theta must be arrays of real numbers") from None
+    if rewards.ndim != 2 or theta.shape != rewards.shape:
+        raise ValueError(f"rewards and theta must be arrays of the same shape (P, K), "
+                         f"got {rewards.shape} and {theta.shape}")
+    if not (np.isfinite(rewards).all() and np.isfinite(theta).all()):
+        raise ValueError("rewards and theta must be finite (no NaN or inf)")
+    G = _positive_int(group_size, "group_size")
+    P, K = rewards.shape
+    n_groups = math.comb(G + K - 1, K - 1)
+    if n_groups > MAX_GROUPS:
+        raise ValueError(f"group_size={G} with {K} answers gives {n_groups:,} groups per prompt, "
+                         f"more than MAX_GROUPS={MAX_GROUPS:,}: use answer_gradient_samples")
+    combos = np.array(list(itertools.combinations_with_replacement(range(K), G)), dtype=np.intp)
+    counts = np.zeros((len(combos), K))
+    for j in range(G):
+        counts[np.arange(len(combos)), combos[:, j]] += 1.0
+    log_coef = math.lgamma(G + 1) - np.sum([[math.lgamma(c + 1) for c in row] for row in counts], axis=1)
+    pi = softmax(theta, axis=-1)
+    out = np.zeros((P, K))
+    with np.errstate(divide="ignore"):
+        log_pi = np.log(pi)
+    for p in range(P):
+        with np.errstate(invalid="ignore"):
+            logp = log_coef + np.where(counts > 0, counts * log_pi[p], 0.0).sum(axis=1)
+        prob = np.exp(logp)
+        adv = group_advantages(rewards[p][combos], method)          # (M, G)
+        w = np.zeros((len(combos), K))                             # sum of advantages per answer
+        for j in range(G):
+            w[np.arange(len(combos)), combos[:, j]] += adv[:, j]
+        per_group = w - w.sum(axis=1, keepdims=True) * pi[p]        # sum_i A_i (1_{a_i} - pi)
+        out[p] = prob @ per_group
+    return out / (G * P)
 
 
 @dataclass(frozen=True)

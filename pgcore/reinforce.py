@@ -418,9 +418,10 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
     :math:`\hat v(s, \mathbf w) = \mathbf w^\top x_w(s)` with
     :math:`\mathbf w = 0` at the start, and is updated at every step of the
     episode, in order, exactly as in the book:
-    :math:`\delta = G_t - \hat v(S_t, \mathbf w)`,
-    :math:`\mathbf w \leftarrow \mathbf w + \alpha^w \delta\, x_w(S_t)`, and
-    the same :math:`\delta` weighs the policy term. ``baseline_features``
+    :math:`\mathbf w \leftarrow \mathbf w + \alpha^w (G_t - \hat v(S_t, \mathbf w))\, x_w(S_t)`,
+    and the same difference :math:`G_t - \hat v(S_t, \mathbf w)` weighs the
+    policy term (Sutton & Barto call it :math:`\delta`; the book keeps
+    :math:`\delta_t` for the TD error). ``baseline_features``
     gives :math:`x_w` as an array of shape (S, m); the default is tabular,
     one weight per state (``np.eye(S)``). For the short corridor the book's
     agent cannot tell states apart; pass ``np.ones((S, 1))`` for a single
@@ -517,7 +518,8 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
     return res
 
 
-def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None, max_steps=100_000):
+def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None, max_steps=100_000,
+                        returns="to_go"):
     r"""One REINFORCE gradient estimate per sampled episode, at fixed :math:`\theta`.
 
     .. math::
@@ -529,6 +531,18 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
     the mean of many estimates converges to the theorem's gradient, and a good
     baseline (e.g. :math:`b = v_\pi`) makes the estimates less spread out.
 
+    With ``returns="whole"`` every score is weighted by the return of the
+    whole episode instead (the trajectory form, chapter 6):
+
+    .. math::
+        \hat g_\text{whole} = \big(G_0 - b(S_0)\big)
+                 \sum_{t=0}^{T-1} \nabla_\theta \ln \pi(A_t \mid S_t, \theta),
+
+    which is :math:`(G_0 - b(S_0))\,\nabla_\theta \ln \Pr_\theta(\omega)`
+    for the episode :math:`\omega`, and also has the exact gradient as its
+    expectation. The default, ``"to_go"``, keeps only the rewards that come
+    after each action, :math:`\gamma^t G_t = \sum_{k \ge t} \gamma^k R_{k+1}`.
+
     Parameters
     ----------
     mdp : MDP
@@ -539,6 +553,10 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
         :math:`b(s)`; default 0.
     seed : int or numpy.random.Generator, optional
     max_steps : int, default 100000
+    returns : {"to_go", "whole"}, default "to_go"
+        Weight each score by the discounted reward-to-go :math:`\gamma^t (G_t - b(S_t))`
+        or by the whole episode's :math:`G_0 - b(S_0)`. The two use the same random
+        numbers, so with the same seed they see the same episodes.
 
     Returns
     -------
@@ -560,7 +578,13 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
     >>> se = g.std(axis=0, ddof=1) / np.sqrt(len(g))
     >>> bool((np.abs(g.mean(axis=0) - exact) < 4 * se).all())
     True
+    >>> whole = reinforce_gradients(mdp, pol, np.zeros(2), 20_000, seed=0, returns="whole")
+    >>> se = whole.std(axis=0, ddof=1) / np.sqrt(len(whole))
+    >>> bool((np.abs(whole.mean(axis=0) - exact) < 4 * se).all())
+    True
     """
+    if returns not in ("to_go", "whole"):
+        raise ValueError(f'returns must be "to_go" or "whole", got {returns!r}')
     P_cdf, next_det, R, start_cdf, start_det, terminal, x = _mdp_arrays(mdp, policy)
     S, A, d = x.shape
     n = _positive_int(n_episodes, "n_episodes")
@@ -581,5 +605,8 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
     Tmax = Rb.shape[1]
     G = _returns_to_go(Rb, mdp.gamma)
     mask = np.arange(Tmax) < T[:, None]
-    coef = np.where(mask, _discounts(mdp.gamma, Tmax) * (G - b[Sb]), 0.0)
+    if returns == "to_go":
+        coef = np.where(mask, _discounts(mdp.gamma, Tmax) * (G - b[Sb]), 0.0)
+    else:
+        coef = np.where(mask, (G[:, :1] - b[Sb[:, :1]]), 0.0)
     return _score_sums(coef, Sb, Ab, x, xbar)
