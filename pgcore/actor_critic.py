@@ -46,6 +46,9 @@ __all__ = [
     "Steps",
     "sample_steps",
     "one_step_gradients",
+    "step_weights",
+    "advantage_variance",
+    "advantage_bias_variance",
 ]
 
 
@@ -643,3 +646,169 @@ def one_step_gradients(mdp, policy, theta, values, n_episodes, seed=None, max_st
     coef = np.where(steps.mask, disc * delta, 0.0)
     score = policy.grad_log_probs(theta)[steps.states, steps.actions]   # (N, L, d)
     return np.einsum("nl,nld->nd", coef, score)
+
+
+def step_weights(mdp, pi):
+    r"""How often each pair (s, a) is met among the steps of an episode: :math:`\mu_1(s)\,\pi(a|s)`.
+
+    :math:`\mu_1` is the undiscounted on-policy distribution (every time step
+    counts once, whatever :math:`\gamma`), so that these weights are the
+    long-run fractions of the steps of sampled episodes. Sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pgcore.envs import short_corridor
+    >>> np.round(step_weights(short_corridor(), np.full((4, 2), 0.5)), 3)
+    array([[0.25 , 0.25 ],
+           [0.167, 0.167],
+           [0.083, 0.083],
+           [0.   , 0.   ]])
+    """
+    pi = check_policy(mdp, pi)
+    one = MDP(mdp.P, mdp.R, mdp.start, gamma=1.0, terminal=mdp.terminal)
+    eta1 = expected_visits(one, pi)
+    return eta1[:, None] * pi / eta1.sum()
+
+
+def advantage_variance(mdp, pi, values, lam=None, n=None):
+    r"""Exact :math:`\operatorname{Var}[\hat A_t \mid S_t = s, A_t = a]` of GAE(λ) or of an n-step estimate.
+
+    Both estimates are discounted sums of TD errors,
+    :math:`\delta_k = R(S_k, A_k) + \gamma \hat v(S_{k+1}) - \hat v(S_k)`
+    (with the rewards :math:`R(s,a)` that pgcore's samplers give):
+    GAE(λ) is :math:`\sum_{k \ge 0} c^k \delta_{t+k}` with :math:`c = \gamma\lambda`,
+    and :math:`G_{t:t+n} - \hat v(S_t) = \sum_{k < n} \gamma^k \delta_{t+k}`.
+    The first two moments from each state, :math:`m_1(s)` and :math:`m_2(s)`,
+    satisfy linear equations (a recursion over the horizon for n steps):
+
+    .. math::
+        m_1(s) = \sum_a \pi(a|s) \sum_{s'} P(s'|s,a)\,\big(\delta + c\, m_1(s')\big), \quad
+        m_2(s) = \sum_a \pi(a|s) \sum_{s'} P(s'|s,a)\,\big(\delta^2 + 2c\,\delta\, m_1(s') + c^2 m_2(s')\big),
+
+    and conditioning on the first action gives the variance. Randomness comes
+    from the next states and later actions only.
+
+    Returns
+    -------
+    numpy.ndarray, shape (S, A)
+        0 at terminal states.
+
+    Examples
+    --------
+    In the corridor every transition is certain, so the one-step estimate
+    has no variance at all given (s, a); the Monte Carlo one has plenty:
+
+    >>> import numpy as np
+    >>> import pgcore as pg
+    >>> mdp = pg.envs.short_corridor()
+    >>> pi = np.full((4, 2), 0.5)
+    >>> v, _ = pg.evaluate(mdp, pi)
+    >>> advantage_variance(mdp, pi, v, lam=0.0)[:3]
+    array([[0., 0.],
+           [0., 0.],
+           [0., 0.]])
+    >>> advantage_variance(mdp, pi, v, lam=1.0)[0]
+    array([92., 90.])
+    """
+    pi = check_policy(mdp, pi)
+    v = _critic(mdp, values)
+    if (lam is None) == (n is None):
+        raise ValueError("give exactly one of lam (GAE) and n (n-step returns)")
+    g = mdp.gamma
+    live = mdp.nonterminal
+    S = mdp.n_states
+    P = mdp.P
+    delta = mdp.R[:, :, None] + g * v[None, None, :] - v[:, None, None]   # (s, a, s')
+    P_pi, _ = mdp.chain(pi)
+
+    def step(m1, m2, c):
+        """Moments given (s, a): one step, then moments m1, m2 (per next state) discounted by c."""
+        e1 = np.einsum("sat,sat->sa", P, delta + c * m1[None, None, :])
+        e2 = np.einsum("sat,sat->sa", P, delta**2 + 2 * c * delta * m1[None, None, :] + c**2 * m2[None, None, :])
+        return e1, e2
+
+    if lam is not None:
+        c = g * _lam(lam)
+        if c == 1.0:
+            evaluate(mdp, pi)  # raises if the policy can loop forever
+        d1 = np.einsum("sa,sat,sat->s", pi, P, delta) * live
+        m1 = np.linalg.solve(np.eye(S) - c * P_pi, d1) * live
+        d2 = np.einsum("sa,sat,sat->s", pi, P, delta**2 + 2 * c * delta * m1[None, None, :]) * live
+        m2 = np.linalg.solve(np.eye(S) - c**2 * P_pi, d2) * live
+        e1, e2 = step(m1, m2, c)
+    else:
+        n = _positive_int(n, "n")
+        m1 = np.zeros(S)
+        m2 = np.zeros(S)
+        for _ in range(n - 1):
+            e1, e2 = step(m1, m2, g)
+            m1, m2 = (pi * e1).sum(axis=1) * live, (pi * e2).sum(axis=1) * live
+        e1, e2 = step(m1, m2, g)
+    var = np.maximum(e2 - e1**2, 0.0)
+    var[~live] = 0.0
+    return var
+
+
+def advantage_bias_variance(mdp, pi, values, lam=None, n=None, steps=None):
+    r"""Bias² and variance (both exact) of GAE(λ) or n-step advantage estimates, per step.
+
+    With :math:`m(s,a) = \mathbb{E}[\hat A_t \mid S_t = s, A_t = a]`
+    (:func:`expected_advantage_estimate`) and the exact advantage
+    :math:`A_\pi` (:func:`advantage`), the error of the mean is
+    :math:`b(s,a) = m(s,a) - A_\pi(s,a)`. The part of it that is the same for
+    every action of a state, :math:`\bar b(s) = \sum_a \pi(a|s) b(s,a)`, acts
+    like a baseline and does not change the expected gradient; the rest does.
+    Averages are over the steps of an episode, :math:`\mu_1(s)\pi(a|s)`
+    (:func:`step_weights`):
+
+    * ``bias2`` :math:`= \sum_{s,a} \mu_1(s)\pi(a|s)\,(b(s,a) - \bar b(s))^2`;
+    * ``bias2_total``: the same with :math:`b` itself (the state part included);
+    * ``variance`` :math:`= \sum_{s,a} \mu_1(s)\pi(a|s)\,\operatorname{Var}[\hat A_t \mid s, a]`
+      (:func:`advantage_variance`);
+    * with ``steps`` (episodes sampled under ``pi``, :func:`sample_steps`), also
+      ``variance_sampled``: the mean over the sampled steps of
+      :math:`(\hat A_t - m(S_t, A_t))^2`, computed with :mod:`pgcore.advantages`,
+      an unbiased estimate of ``variance``.
+
+    Returns
+    -------
+    dict
+        ``bias2``, ``bias2_total``, ``variance`` (and ``variance_sampled``),
+        floats, and ``mean``, the table :math:`m` (S, A).
+
+    Examples
+    --------
+    With the true values as critic the estimates are unbiased for every λ:
+
+    >>> import numpy as np
+    >>> import pgcore as pg
+    >>> mdp = pg.envs.short_corridor()
+    >>> pi = pg.envs.corridor_policy().probs(pg.envs.corridor_theta(0.5))
+    >>> v, _ = pg.evaluate(mdp, pi)
+    >>> r = advantage_bias_variance(mdp, pi, v, lam=0.5, steps=sample_steps(mdp, pi, 4000, seed=0))
+    >>> round(r["bias2"], 12), round(r["variance"], 2), round(r["variance_sampled"], 2)
+    (0.0, 2.47, 2.47)
+    """
+    from .advantages import gae, n_step_returns
+
+    if steps is not None and not isinstance(steps, Steps):
+        raise TypeError(f"steps must be a pgcore.actor_critic.Steps (from sample_steps), got {type(steps).__name__}")
+    pi = check_policy(mdp, pi)
+    v = _critic(mdp, values)
+    m_sa = expected_advantage_estimate(mdp, pi, v, lam=lam, n=n)
+    b = m_sa - advantage(mdp, pi)
+    bc = b - (pi * b).sum(axis=1, keepdims=True)
+    wts = step_weights(mdp, pi)
+    out = {"bias2": float((wts * bc**2).sum()), "bias2_total": float((wts * b**2).sum()),
+           "variance": float((wts * advantage_variance(mdp, pi, v, lam=lam, n=n)).sum()), "mean": m_sa}
+    if steps is not None:
+        vals = steps.values(v)
+        if lam is not None:
+            est = gae(steps.rewards, vals, mdp.gamma, lam)
+        else:
+            est = n_step_returns(steps.rewards, vals, mdp.gamma, n) - vals[:, :-1]
+        mask = steps.mask
+        resid = est[mask] - m_sa[steps.states[mask], steps.actions[mask]]
+        out["variance_sampled"] = float(np.mean(resid**2))
+    return out

@@ -348,3 +348,109 @@ def test_bad_input_is_refused():
         ac.expected_advantage_estimate(mdp, pi, np.zeros(4), n=0)
     with pytest.raises(RuntimeError, match="still running"):
         ac.sample_steps(mdp, envs.corridor_policy().probs(envs.corridor_theta(1e-6)), 5, seed=0, max_steps=10)
+
+
+def test_step_weights_are_the_fractions_of_sampled_steps():
+    mdp, pol, th = CASES["gridworld slip"]()
+    pi = pol.probs(th)
+    w = ac.step_weights(mdp, pi)
+    assert w.sum() == pytest.approx(1.0)
+    st = ac.sample_steps(mdp, pi, 5000, seed=4)
+    counts = np.zeros_like(w)
+    np.add.at(counts, (st.states[st.mask], st.actions[st.mask]), 1.0)
+    np.testing.assert_allclose(counts / counts.sum(), w, atol=0.01)
+
+
+def test_bias_and_variance_of_the_advantage_estimates():
+    mdp, pol, th = CASES["gridworld slip"]()
+    pi = pol.probs(th)
+    v, _ = pg.evaluate(mdp, pi)
+    vhat = random_critic(mdp, 8)
+    st = ac.sample_steps(mdp, pi, 4000, seed=6)
+    res = {lam: ac.advantage_bias_variance(mdp, pi, vhat, lam=lam, steps=st) for lam in (0.0, 0.5, 1.0)}
+    # lambda = 1: no bias that matters, whatever the critic; its state part is v_pi - vhat
+    assert res[1.0]["bias2"] == pytest.approx(0.0, abs=1e-18)
+    wts = ac.step_weights(mdp, pi)
+    assert res[1.0]["bias2_total"] == pytest.approx(float((wts.sum(axis=1) * (v - vhat) ** 2).sum()))
+    assert res[0.0]["bias2"] > res[0.5]["bias2"] > 0
+    # the true critic: unbiased for every lambda, and lambda = 0 has the smallest variance
+    true = {lam: ac.advantage_bias_variance(mdp, pi, v, lam=lam) for lam in (0.0, 0.5, 1.0)}
+    assert all(abs(r["bias2_total"]) < 1e-18 for r in true.values())
+    assert true[0.0]["variance"] < true[0.5]["variance"] < true[1.0]["variance"]
+    # the variance is the mean squared deviation from the exact conditional mean, a direct loop
+    vals = st.values(vhat)
+    est = adv.gae(st.rewards, vals, mdp.gamma, 0.5)
+    m = res[0.5]["mean"]
+    acc, k = 0.0, 0
+    for i in range(len(st.lengths)):
+        for t in range(st.lengths[i]):
+            acc += (est[i, t] - m[st.states[i, t], st.actions[i, t]]) ** 2
+            k += 1
+    assert res[0.5]["variance_sampled"] == pytest.approx(acc / k, rel=1e-10)
+    # n = 1 is lambda = 0
+    r1 = ac.advantage_bias_variance(mdp, pi, vhat, n=1)
+    assert r1["bias2"] == pytest.approx(res[0.0]["bias2"]) and r1["variance"] == pytest.approx(res[0.0]["variance"])
+    with pytest.raises(TypeError, match="steps must be"):
+        ac.advantage_bias_variance(mdp, pi, vhat, lam=0.5, steps="episodes")
+
+
+@pytest.mark.parametrize("lam, n", [(0.0, None), (0.6, None), (1.0, None), (None, 1), (None, 4)])
+def test_exact_variance_against_sampled_variance_per_state_action(lam, n):
+    """advantage_variance against the sample variance of pgcore.advantages' estimates, per (s, a)."""
+    mdp, pol, th = CASES["gridworld slip"]()
+    pi = pol.probs(th)
+    vhat = random_critic(mdp, 9)
+    st = ac.sample_steps(mdp, pi, 6000, seed=12)
+    vals = st.values(vhat)
+    if lam is not None:
+        est = adv.gae(st.rewards, vals, mdp.gamma, lam)
+    else:
+        est = adv.n_step_returns(st.rewards, vals, mdp.gamma, n) - vals[:, :-1]
+    var = ac.advantage_variance(mdp, pi, vhat, lam=lam, n=n)
+    mask = st.mask
+    S, A, x = st.states[mask], st.actions[mask], est[mask]
+    checked = 0
+    for s in range(mdp.n_states):
+        for a in range(mdp.n_actions):
+            sel = (S == s) & (A == a)
+            if sel.sum() < 300:
+                continue
+            # the standard error of a sample variance: sqrt((m4 - s^4) / N)
+            y = x[sel]
+            s2 = y.var(ddof=1)
+            se = np.sqrt(max(np.mean((y - y.mean()) ** 4) - s2**2, 0.0) / sel.sum())
+            assert abs(s2 - var[s, a]) <= 5 * se + 1e-9, (s, a, s2, var[s, a], se)
+            checked += 1
+    assert checked >= 10
+    # overall: the exact weighted variance and the sampled one agree
+    r = ac.advantage_bias_variance(mdp, pi, vhat, lam=lam, n=n, steps=st)
+    assert r["variance_sampled"] == pytest.approx(r["variance"], rel=0.05)
+
+
+def test_exact_variance_by_enumeration_on_a_tiny_chain():
+    """Two steps at most: enumerate every path and compute the variance by hand."""
+    P = np.zeros((3, 2, 3))
+    P[0, 0] = [0.0, 0.5, 0.5]
+    P[0, 1] = [0.0, 0.2, 0.8]
+    P[1, :, 2] = 1.0
+    P[2, :, 2] = 1.0
+    R = np.array([[1.0, 2.0], [-1.0, 3.0], [0.0, 0.0]])
+    mdp = pg.MDP(P, R, start=[1.0, 0, 0], gamma=0.9, terminal=[2])
+    pi = np.array([[0.3, 0.7], [0.6, 0.4], [0.5, 0.5]])
+    vhat = np.array([0.5, -2.0, 0.0])
+    lam = 0.4
+    c = mdp.gamma * lam
+    for a0 in range(2):
+        outcomes = []  # (probability, GAE at t = 0)
+        d_end = R[0, a0] + mdp.gamma * 0.0 - vhat[0]
+        outcomes.append((P[0, a0, 2], d_end))
+        for a1 in range(2):
+            d0 = R[0, a0] + mdp.gamma * vhat[1] - vhat[0]
+            d1 = R[1, a1] - vhat[1]
+            outcomes.append((P[0, a0, 1] * pi[1, a1], d0 + c * d1))
+        p = np.array([o[0] for o in outcomes])
+        x = np.array([o[1] for o in outcomes])
+        mean = p @ x
+        var = p @ (x - mean) ** 2
+        assert ac.expected_advantage_estimate(mdp, pi, vhat, lam=lam)[0, a0] == pytest.approx(mean)
+        assert ac.advantage_variance(mdp, pi, vhat, lam=lam)[0, a0] == pytest.approx(var)
