@@ -144,7 +144,8 @@ def gae(rewards, values, gamma, lam):
 
     The TD errors :math:`\delta_t` (:func:`td_errors`) of the steps from t to
     the end, discounted by :math:`\gamma\lambda` (Schulman et al. 2016,
-    eq. 16), computed backwards:
+    "High-Dimensional Continuous Control Using Generalized Advantage
+    Estimation"), computed backwards:
     :math:`\hat A_{T-1} = \delta_{T-1}`, :math:`\hat A_t = \delta_t + \gamma\lambda \hat A_{t+1}`.
 
     * :math:`\lambda = 0`: :math:`\hat A_t = \delta_t`, the one-step estimate;
