@@ -41,7 +41,7 @@ def test_the_explorer_numbers_are_pgcore_numbers(ex):
     i = int(np.argmin(np.abs(ex.lam_grid - 0.35)))
     assert r["bias2_curve"][i] == pytest.approx(r["bias2"])
     # the drawn lines carry the curves
-    np.testing.assert_allclose(ex.v_line.get_ydata(), np.maximum(r["variance_curve"], 1e-3))
+    np.testing.assert_allclose(ex.v_line.get_ydata(), np.log10(np.maximum(r["variance_curve"], 1e-3)))
     assert ex.marker.get_xdata()[0] == pytest.approx(0.35)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .. import actor_critic as ac
 from ..envs import wall_gridworld
@@ -98,7 +97,7 @@ class AdvantageExplorer(Explorer):
     with step size :math:`\alpha^{\mathbf w}`. Left: bias² and variance of GAE against λ for that critic
     (exact, :func:`pgcore.actor_critic.advantage_bias_variance`), the chosen λ
     marked. Right: the critic's error :math:`\hat v(s) - v_\pi(s)` on the
-    grid. The title gives, for the chosen λ, bias², variance and the
+    grid, as colours. The title gives, for the chosen λ, bias², variance and the
     relative bias of the expected update, :math:`\|\bar g - \nabla J\| / \|\nabla J\|`.
     ``compute`` never raises for reachable control values.
 
@@ -142,23 +141,26 @@ class AdvantageExplorer(Explorer):
         (self.v_line,) = ax1.plot(self.lam_grid, nan, "s-", color=COLORS[0], ms=3, label="variance")
         (self.m_line,) = ax1.plot(self.lam_grid, nan, "--", color="0.4", lw=1.2, label="sum")
         self.marker = ax1.axvline(self.defaults["lam"], color=COLORS[2], lw=1.5)
-        ax1.set_yscale("log")
-        ax1.set_ylim(1e-3, 1e3)
-        # plain tick labels: mathtext (10^k) costs a large share of every redraw
-        ax1.yaxis.set_major_locator(FixedLocator([1e-3, 1e-2, 1e-1, 1, 10, 100, 1000]))
-        ax1.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
-        ax1.yaxis.set_minor_locator(NullLocator())
+        # log10 of the values on a linear axis, labelled as powers of ten: a log scale and its
+        # mathtext tick labels cost a large share of every redraw
+        ax1.set_ylim(-3, 3)
+        ax1.set_yticks(range(-3, 4), ["0.001", "0.01", "0.1", "1", "10", "100", "1000"])
         ax1.set_xlim(-0.02, 1.02)
+        ax1.set_xticks([0.0, 0.25, 0.5, 0.75, 1.0])
         ax1.set_xlabel("λ")
-        ax1.set_ylabel("per step, averaged over visits")
+        ax1.set_ylabel("per step (log scale)")
         ax1.legend(loc="upper left", fontsize="small")
-        n_rows, n_cols = 4, 4
-        self.img = ax2.imshow(np.zeros((n_rows, n_cols)), cmap="RdBu", vmin=-15, vmax=15)
-        self.cell_text = [[ax2.text(c, r, "", ha="center", va="center", fontsize="small")
-                           for c in range(n_cols)] for r in range(n_rows)]
+        import matplotlib as mpl
+
+        cmap = mpl.colormaps["RdBu"].copy()
+        cmap.set_bad("0.85")  # walls and the goal: no value to show
+        self.img = ax2.imshow(np.full((4, 4), np.nan), cmap=cmap, vmin=-12, vmax=12)
+        ax2.plot([0], [3], "o", color="k", ms=9)      # the start, bottom-left
+        ax2.plot([3], [0], "*", color="k", ms=14)     # the goal, top-right
         ax2.set_xticks([])
         ax2.set_yticks([])
-        ax2.set_title("critic error v̂(s) − v_π(s)  (S start, G goal, # wall)", fontsize="small")
+        ax2.set_title("critic error v̂(s) − v_π(s): blue too high, red too low\n(darkest at ±12; ● start, ★ goal, grey: wall)",
+                      fontsize="small")
         self.title_text = fig.suptitle("")
         self._frozen = False
         return fig
@@ -208,22 +210,17 @@ class AdvantageExplorer(Explorer):
     def draw(self, result):
         b, v = result["bias2_curve"], result["variance_curve"]
         floor = 1e-3  # bias² is exactly 0 at lambda = 1: keep the log axis finite
-        self.b_line.set_ydata(np.maximum(b, floor))
-        self.v_line.set_ydata(np.maximum(v, floor))
-        self.m_line.set_ydata(np.maximum(b + v, floor))
+        self.b_line.set_ydata(np.log10(np.maximum(b, floor)))
+        self.v_line.set_ydata(np.log10(np.maximum(v, floor)))
+        self.m_line.set_ydata(np.log10(np.maximum(b + v, floor)))
         self.marker.set_xdata([result["lam"], result["lam"]])
-        err = result["error"].reshape(4, 4)
+        err = np.where(self.mdp.nonterminal, result["error"], np.nan).reshape(4, 4)
         self.img.set_data(err)
-        labels = {12: "S", 3: "G", 5: "#", 6: "#", 10: "#"}
-        for r in range(4):
-            for c in range(4):
-                s = 4 * r + c
-                text = f"{err[r, c]:.1f}"
-                self.cell_text[r][c].set_text(labels[s] + "\n" + text if s == 12 else labels.get(s, text))
         a = result["alpha_w"]
         self.title_text.set_text(
             f"λ = {result['lam']:.2f}, critic: {self.n_critic_episodes} episodes of TD(0), αʷ = 2^{math.log2(a):g}\n"
-            f"bias² {result['bias2']:.3f}, variance {result['variance']:.2f}; "
+            f"bias² {result['bias2']:.3f}, variance {result['variance']:.2f}, mean |critic error| "
+            f"{np.nanmean(np.abs(err)):.1f}; "
             f"expected update off ∇J by {100 * result['grad_bias']:.1f}%")
         if not self._frozen:
             freeze_layout(self.fig)
