@@ -152,8 +152,7 @@ class AdvantageExplorer(Explorer):
         ax1.legend(loc="upper left", fontsize="small")
         import matplotlib as mpl
 
-        cmap = mpl.colormaps["RdBu"].copy()
-        cmap.set_bad("0.85")  # walls and the goal: no value to show
+        cmap = mpl.colormaps["RdBu"].with_extremes(bad="0.85")  # walls and the goal: no value to show
         self.img = ax2.imshow(np.full((4, 4), np.nan), cmap=cmap, vmin=-12, vmax=12)
         ax2.plot([0], [3], "o", color="k", ms=9)      # the start, bottom-left
         ax2.plot([3], [0], "*", color="k", ms=14)     # the goal, top-right
