@@ -14,6 +14,7 @@ __all__ = [
     "corridor_performance",
     "bandit",
     "gridworld",
+    "wall_gridworld",
     "random_mdp",
 ]
 
@@ -189,6 +190,32 @@ def gridworld(n_rows=3, n_cols=4, start=None, goal=None, walls=(), slip=0.0, gam
     names = [f"({r},{c})" for r in range(n_rows) for c in range(n_cols)]
     return MDP(P, R, s0, gamma=gamma, terminal=terminal, state_names=names,
                action_names=list(_MOVES))
+
+
+def wall_gridworld():
+    """Chapter 9's gridworld: 4 x 4 with a wall of three cells, slip 0.1, gamma 0.95.
+
+    ``gridworld(4, 4, walls=[(1, 1), (1, 2), (2, 2)], slip=0.1, gamma=0.95)``:
+    start bottom-left (3, 0) = state 12, goal top-right (0, 3) = state 3,
+    every step costs -1. The shortest path takes 6 steps (up the left edge and
+    along the top, or along the bottom and up the right edge); with slip a
+    move goes in a random direction one time in ten (2.5% each, the intended
+    one included).
+
+    ::
+
+        . . . G
+        . # # .
+        . . # .
+        S . . .
+
+    Examples
+    --------
+    >>> m = wall_gridworld()
+    >>> m.n_states, m.n_actions, m.terminal, m.gamma
+    (16, 4, (3, 5, 6, 10), 0.95)
+    """
+    return gridworld(4, 4, walls=[(1, 1), (1, 2), (2, 2)], slip=0.1, gamma=0.95)
 
 
 def random_mdp(n_states=5, n_actions=3, gamma=1.0, seed=None, exit_prob=(0.05, 0.3)):

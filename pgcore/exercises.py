@@ -26,6 +26,7 @@ import numpy as np
 from ._softmax import softmax
 from .action_values import epsilon_greedy_policy
 from .gaussian import score as _gaussian_score
+from .advantages import gae as _gae
 from .envs import corridor_policy, corridor_theta, random_mdp, short_corridor
 from .gradient import performance, policy_gradient
 from .mdp import MDP, evaluate, expected_visits
@@ -41,6 +42,7 @@ __all__ = [
     "check_policy_gradient",
     "check_group_advantages",
     "check_gaussian_score",
+    "check_gae",
 ]
 
 
@@ -488,3 +490,70 @@ def check_gaussian_score(f):
         return v.fail(f"for {shown} your d_log_std is {_short(d_log_std)}; expected {_short(ref_log)}.")
     return v.ok(f"agrees with the reference on {len(cases)} cases, including broadcasting and a "
                 "narrow distribution (σ = e⁻⁴).")
+
+
+# -- chapter 9 ---------------------------------------------------------------
+
+def check_gae(f):
+    r"""Check ``f(rewards, values, gamma, lam) -> advantages``, the generalized advantage estimates.
+
+    ``rewards`` has shape (T,) (``rewards[t]`` is :math:`R_{t+1}`), ``values``
+    shape (T + 1,) (``values[T]`` is the value after the last step, 0 at a
+    terminal state); the answer has shape (T,):
+    :math:`\hat A_t = \sum_k (\gamma\lambda)^k \delta_{t+k}` with
+    :math:`\delta_t = R_{t+1} + \gamma \hat v(S_{t+1}) - \hat v(S_t)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def no_lambda(rewards, values, gamma, lam):
+    ...     delta = rewards + gamma * values[1:] - values[:-1]
+    ...     out, acc = np.zeros(len(delta)), 0.0
+    ...     for t in reversed(range(len(delta))):
+    ...         acc = delta[t] + gamma * acc
+    ...         out[t] = acc
+    ...     return out
+    >>> check_gae(no_lambda)  # doctest: +ELLIPSIS
+    Not yet: ...gamma * lam...
+    False
+    """
+    v = _Verdict(_name(f))
+    rng = np.random.default_rng(2016)
+    cases = [(np.array([-1.0, -1.0, -1.0]), np.array([-3.0, -2.0, -1.0, 0.0]), 1.0, 0.5),
+             (np.array([1.0, 0.0, 2.0, -1.0]), np.array([0.5, 1.0, -0.5, 2.0, 0.0]), 0.9, 0.95),
+             (rng.normal(size=6), np.append(rng.normal(size=6), 1.5), 0.8, 0.7),  # cut off: values[T] != 0
+             (np.array([2.0]), np.array([1.0, 0.0]), 0.9, 0.3),
+             (rng.normal(size=5), np.append(rng.normal(size=5), 0.0), 0.99, 0.0),
+             (rng.normal(size=5), np.append(rng.normal(size=5), -2.0), 0.95, 1.0)]
+    for r, vals, gamma, lam in cases:
+        T = len(r)
+        A = _array_answer(v, f, (r.copy(), vals.copy(), gamma, lam), (T,), "one advantage per step")
+        if A is None:
+            return False
+        ref = _gae(r, vals, gamma, lam)
+        if np.allclose(A, ref, atol=1e-8):
+            continue
+        shown = f"rewards {_short(r)}, values {_short(vals)}, gamma = {gamma}, lam = {lam}"
+        if np.allclose(A, ref + vals[:-1], atol=1e-8):
+            return v.fail(f"for {shown} you returned the lambda-returns: subtract v(S_t) to get advantages.")
+        if np.allclose(A, _gae(r, vals, gamma, 1.0), atol=1e-8) and lam < 1:
+            return v.fail(f"for {shown} your sum discounts the TD errors by gamma alone: the k-th one ahead "
+                          "counts (gamma * lam)**k.")
+        if np.allclose(A, _gae(r, vals, 1.0, lam * gamma), atol=1e-8) and gamma < 1:
+            return v.fail(f"for {shown} your TD errors miss gamma: delta_t = r_t + gamma * v[t+1] - v[t].")
+        v_end = vals.copy()
+        v_end[-1] = 0.0
+        if vals[-1] != 0 and np.allclose(A, _gae(r, v_end, gamma, lam), atol=1e-8):
+            return v.fail(f"for {shown} you ignored values[T] = {vals[-1]:g}: the last TD error bootstraps from "
+                          "the value after the last step (0 only when that state is terminal).")
+        fwd = np.array([sum((gamma * lam) ** k * d for k, d in enumerate(reversed((r + gamma * vals[1:]
+                                                                                   - vals[:-1])[:t + 1])))
+                        for t in range(T)])
+        if T > 1 and np.allclose(A, fwd, atol=1e-8):
+            return v.fail(f"for {shown} you summed the TD errors of earlier steps: A_t looks ahead, "
+                          "delta_t + (gamma*lam) delta_{t+1} + ...; run the recursion backwards from t = T-1.")
+        if np.allclose(A, (r + gamma * vals[1:] - vals[:-1]), atol=1e-8) and lam > 0 and T > 1:
+            return v.fail(f"for {shown} you returned the one-step TD errors, which is GAE with lam = 0 only.")
+        return v.fail(f"for {shown} you returned {_short(A)}; expected {_short(ref)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} episodes, including lam = 0, lam = 1 and an "
+                "episode cut off before its end.")

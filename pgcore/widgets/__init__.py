@@ -29,6 +29,8 @@ _LAZY = {
     "reinforce_explorer": "algorithms",
     "GroupExplorer": "algorithms",
     "grpo_explorer": "algorithms",
+    "AdvantageExplorer": "actor_critic",
+    "actor_critic_explorer": "actor_critic",
     "TheoremExplorer": "theorem",
     "theorem_explorer": "theorem",
 }
