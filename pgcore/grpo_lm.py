@@ -1,0 +1,371 @@
+r"""GRPO on a tiny language model: addition, pretraining, and RL with a verifier (chapter 13).
+
+The task is two-digit addition. A prompt is ``"47+85="``; the answer is the
+sum written **units digit first**, as one adds by hand, then the end token:
+``"231$"`` (132). Written that way, each digit depends only on the digits of
+the prompt and the carry from the digit just written.
+
+The model is :mod:`pgcore.tiny_lm`; the losses are in :mod:`pgcore.grpo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import tiny_lm as lm
+from ._common import _positive_int
+from .grpo import (LENGTH_NORMS, SEQUENCE_ADVANTAGES, kl_k3, length_weights, sequence_advantages,
+                   sequence_surrogate)
+
+__all__ = ["AdditionTask", "addition_task", "verify", "VERIFIERS", "accuracy", "pretrain",
+           "METHODS", "train_lm", "LMTrainingResult", "show_answers"]
+
+#: The verifiers: ``"true"`` checks the whole answer, ``"units"`` only its first digit.
+VERIFIERS = ("true", "units")
+
+#: The training methods of :func:`train_lm`: advantage rule and length normalisation.
+METHODS = {
+    "grpo": ("grpo", "sequence"),            # Shao et al. 2024
+    "dr_grpo": ("group_mean", "constant"),   # Liu et al. 2025
+    "rloo": ("rloo", "constant"),            # Ahmadian et al. 2024
+    "reinforce": ("batch_mean", "constant"), # REINFORCE with the batch's mean reward as baseline
+}
+
+
+@dataclass(frozen=True)
+class AdditionTask:
+    """Prompts and correct answers of the addition task, split into training and held-out prompts.
+
+    Attributes
+    ----------
+    operands : numpy.ndarray of int, shape (N, 2)
+    prompts : numpy.ndarray of intp, shape (N, 6)
+    answers : numpy.ndarray of intp, shape (N, max_len)
+        The correct answers (reversed digits, ``$``, padding).
+    train, test : numpy.ndarray of intp
+        Indices of the training and held-out prompts.
+    max_len : int
+        Longest answer the model may write (tokens, end token included).
+    context : int
+        The model's window: prompt length + ``max_len`` - 1.
+    """
+
+    operands: np.ndarray
+    prompts: np.ndarray
+    answers: np.ndarray
+    train: np.ndarray
+    test: np.ndarray
+    max_len: int
+
+    @property
+    def context(self):
+        return self.prompts.shape[1] + self.max_len - 1
+
+
+def _answer_row(total, max_len):
+    row = np.full(max_len, lm.PAD, dtype=np.intp)
+    t = lm.encode(str(int(total))[::-1] + "$")
+    row[:t.size] = t
+    return row
+
+
+def addition_task(n_test=1000, max_len=6, seed=0):
+    """Every sum ``a+b`` of two-digit numbers (00 to 99), ``n_test`` of them held out.
+
+    Examples
+    --------
+    >>> task = addition_task()
+    >>> lm.decode(task.prompts[4785]), lm.decode(task.answers[4785])
+    ('47+85=', '231$')
+    >>> task.train.size, task.test.size, task.context
+    (9000, 1000, 11)
+    """
+    n_test = _positive_int(n_test, "n_test")
+    max_len = _positive_int(max_len, "max_len", minimum=4)
+    if n_test >= 10_000:
+        raise ValueError(f"n_test must be below 10000 (the number of prompts), got {n_test}")
+    a, b = np.divmod(np.arange(10_000), 100)
+    ops = np.stack([a, b], axis=1)
+    prompts = np.stack([lm.encode(f"{x:02d}+{y:02d}=") for x, y in ops])
+    answers = np.stack([_answer_row(x + y, max_len) for x, y in ops])
+    perm = np.random.default_rng(seed).permutation(10_000).astype(np.intp)
+    return AdditionTask(ops, prompts, answers, np.sort(perm[n_test:]), np.sort(perm[:n_test]), max_len)
+
+
+def verify(task, prompt_index, answers, verifier="true"):
+    r"""The 0/1 reward of sampled answers.
+
+    * ``"true"``: 1 when the answer is exactly the sum's digits (units first)
+      followed by the end token;
+    * ``"units"``: a *flawed* verifier that checks only the answer's first
+      token, the units digit. It cannot tell ``"2$"`` from ``"231$"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> task = addition_task()
+    >>> ans = np.stack([lm.encode(s + "." * (6 - len(s))) for s in ["231$", "2$", "23$"]])
+    >>> verify(task, [4785] * 3, ans), verify(task, [4785] * 3, ans, "units")
+    (array([1., 0., 0.]), array([1., 1., 1.]))
+    """
+    if verifier not in VERIFIERS:
+        raise ValueError(f"verifier must be one of {VERIFIERS}, got {verifier!r}")
+    idx = np.asarray(prompt_index, dtype=np.intp)
+    ans = np.asarray(answers, dtype=np.intp)
+    if ans.shape != (idx.size, task.max_len):
+        raise ValueError(f"answers must have shape ({idx.size}, {task.max_len}), got {ans.shape}")
+    want = task.answers[idx]
+    if verifier == "units":
+        return (ans[:, 0] == want[:, 0]).astype(float)
+    return (ans == want).all(axis=1).astype(float)
+
+
+def accuracy(params, task, which="test", verifier="true"):
+    r"""Expected reward on a set of prompts, computed exactly: no sampling.
+
+    With the true verifier exactly one answer is right, so the expected
+    accuracy at temperature 1 is the mean over prompts of
+    :math:`\pi_\theta(o^\star \mid q) = \prod_t \pi_\theta(o^\star_t \mid q, o^\star_{<t})`;
+    the flawed one accepts every answer that starts with the right digit,
+    probability :math:`\pi_\theta(o^\star_1 \mid q)`.
+
+    Examples
+    --------
+    >>> task = addition_task()
+    >>> p = lm.init_params(task.context, seed=0)
+    >>> bool(0 < accuracy(p, task) < 0.01)
+    True
+    """
+    if verifier not in VERIFIERS:
+        raise ValueError(f"verifier must be one of {VERIFIERS}, got {verifier!r}")
+    idx = {"test": task.test, "train": task.train}.get(which) if isinstance(which, str) else np.asarray(which, np.intp)
+    if idx is None:
+        raise ValueError(f"which must be 'test', 'train' or an index array, got {which!r}")
+    ans = task.answers[idx]
+    tok, seq = lm.sequence_logprobs(params, task.prompts[idx], ans)
+    return float(np.exp(tok[:, 0] if verifier == "units" else seq).mean())
+
+
+def pretrain(task, n_examples=3000, target=0.15, max_steps=3000, batch=128, lr=3e-3, embed=8, hidden=64,
+             eval_every=50, seed=0):
+    r"""Supervised next-token learning on the first ``n_examples`` training prompts with their answers.
+
+    Adam ascends the mean log-likelihood of the answer tokens of random
+    mini-batches; every ``eval_every`` steps the held-out accuracy
+    (:func:`accuracy`) is measured, and training stops as soon as it reaches
+    ``target``: a weak model, but not one at zero.
+
+    Returns
+    -------
+    params : dict
+    history : numpy.ndarray, shape (n_evals, 2)
+        Step and held-out accuracy at every evaluation.
+    """
+    n_examples = _positive_int(n_examples, "n_examples")
+    if n_examples > task.train.size:
+        raise ValueError(f"n_examples must be at most {task.train.size}, got {n_examples}")
+    if not 0 < float(target) < 1:
+        raise ValueError(f"target must lie strictly between 0 and 1, got {target!r}")
+    rng = np.random.default_rng(seed)
+    params = lm.init_params(task.context, embed=embed, hidden=hidden, seed=rng)
+    ex = task.train[:n_examples]
+    ctx = lm.answer_contexts(task.prompts[ex], task.answers[ex], task.context)
+    m = lm.answer_mask(task.answers[ex])
+    C, Y = ctx[m], task.answers[ex][m]
+    opt = lm.Adam(lr)
+    history = []
+    for step in range(_positive_int(max_steps, "max_steps") + 1):
+        if step % eval_every == 0:
+            acc = accuracy(params, task)
+            history.append((step, acc))
+            if acc >= target:
+                break
+        b = rng.integers(0, C.shape[0], batch).astype(np.intp)
+        _, g = lm.weighted_logprob_grad(params, C[b], Y[b], np.full(batch, 1.0 / batch))
+        opt.step(params, g)
+    return params, np.array(history)
+
+
+@dataclass(frozen=True)
+class LMTrainingResult:
+    """What :func:`train_lm` returns, one entry per evaluation (every ``eval_every`` iterations).
+
+    Attributes
+    ----------
+    iters : numpy.ndarray of int
+    accuracy : numpy.ndarray
+        Held-out expected accuracy under the true verifier.
+    flawed_accuracy : numpy.ndarray
+        Held-out expected reward under the flawed (units-only) verifier.
+    kl : numpy.ndarray
+        Mean per-answer KL to the reference (sum of the k3 estimates over its tokens), on the training samples.
+    length : numpy.ndarray
+        Mean answer length of the samples.
+    wrong_length : numpy.ndarray
+        Mean length of the samples the verifier in use rejected (NaN when none).
+    flat_groups : numpy.ndarray
+        Fraction of groups whose G rewards were all equal (no learning signal).
+    reward : numpy.ndarray
+        Mean reward of the samples (verifier in use).
+    step_norm : float
+        Mean size of the parameter change per batch.
+    params : dict
+        The final parameters.
+    """
+
+    iters: np.ndarray
+    accuracy: np.ndarray
+    flawed_accuracy: np.ndarray
+    kl: np.ndarray
+    length: np.ndarray
+    wrong_length: np.ndarray
+    flat_groups: np.ndarray
+    reward: np.ndarray
+    step_norm: float
+    params: dict
+
+
+def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_size=8, lr=2e-3, inner_steps=4,
+             clip=0.2, beta=0.04, verifier="true", length_norm=None, eval_every=10, seed=0):
+    r"""Reinforcement learning of the pretrained model with a verifier, from ``params_ref``.
+
+    Every iteration draws ``n_prompts`` training prompts, samples
+    ``group_size`` answers to each at temperature 1
+    (:func:`pgcore.tiny_lm.sample`), scores them with the verifier, computes
+    the advantages of ``method`` (:data:`METHODS`) and then takes
+    ``inner_steps`` Adam steps on the clipped objective
+    :func:`pgcore.grpo.sequence_surrogate` of the same samples, with the KL
+    penalty ``beta`` to the reference model ``params_ref``.
+
+    ``"reinforce"`` and ``"rloo"`` are on-policy: they take one step per
+    batch, of size ``lr * inner_steps``, so that every method moves its
+    parameters about as far per batch (``step_norm`` reports it), without
+    clip and without KL.
+
+    Parameters
+    ----------
+    task : AdditionTask
+    params_ref : dict
+        The pretrained model: the start and the reference (it is not changed).
+    method : {"grpo", "dr_grpo", "rloo", "reinforce"}
+    n_iters, n_prompts, group_size : int
+    lr : float
+        Adam's step size.
+    inner_steps : int
+        Steps per batch (:math:`\mu` in Shao et al. 2024).
+    clip : float
+        :math:`\epsilon`.
+    beta : float
+        KL coefficient :math:`\beta`.
+    verifier : {"true", "units"}
+    length_norm : {"sequence", "constant"}, optional
+        Overrides the method's own (:data:`METHODS`).
+    eval_every : int
+    seed : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    LMTrainingResult
+    """
+    if not isinstance(task, AdditionTask):
+        raise TypeError("task must be an AdditionTask (see addition_task)")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {tuple(METHODS)}, got {method!r}")
+    if verifier not in lm_verifiers():
+        raise ValueError(f"verifier must be one of {VERIFIERS}, got {verifier!r}")
+    adv_rule, norm = METHODS[method]
+    if length_norm is not None:
+        if length_norm not in LENGTH_NORMS:
+            raise ValueError(f"length_norm must be one of {LENGTH_NORMS}, got {length_norm!r}")
+        norm = length_norm
+    n_iters = _positive_int(n_iters, "n_iters", minimum=0)
+    n_prompts = _positive_int(n_prompts, "n_prompts")
+    G = _positive_int(group_size, "group_size", minimum=2)
+    K = _positive_int(inner_steps, "inner_steps")
+    every = _positive_int(eval_every, "eval_every")
+    on_policy = method in ("reinforce", "rloo")
+    if on_policy:
+        K, clip, beta, step_lr = 1, 0.0, 0.0, float(lr) * _positive_int(inner_steps, "inner_steps")
+    else:
+        step_lr = float(lr)
+    rng = np.random.default_rng(seed)
+    params = {k: v.copy() for k, v in params_ref.items()}
+    opt = lm.Adam(step_lr)
+    W = task.context
+    log = {k: [] for k in ("iters", "accuracy", "flawed_accuracy", "kl", "length", "wrong_length", "flat",
+                           "reward")}
+    moves = []
+    for it in range(n_iters + 1):
+        if it % every == 0 or it == n_iters:
+            log["iters"].append(it)
+            log["accuracy"].append(accuracy(params, task))
+            log["flawed_accuracy"].append(accuracy(params, task, verifier="units"))
+        if it == n_iters:
+            break
+        q = task.train[rng.integers(0, task.train.size, n_prompts)]
+        s = lm.sample(params, task.prompts[q], G, task.max_len, seed=rng)
+        pidx = q[s.prompt_index]
+        r = verify(task, pidx, s.answers, verifier)
+        A = sequence_advantages(r.reshape(n_prompts, G), adv_rule).reshape(-1)
+        w = length_weights(s.mask, norm, task.max_len)
+        ctx = lm.answer_contexts(task.prompts[pidx], s.answers, W)
+        rows = s.mask
+        C, Y = ctx[rows], s.answers[rows]
+        lp_ref = np.zeros(s.mask.shape)
+        lp_ref[rows] = lm.token_logprobs(params_ref, C, Y)
+        lp_old = None
+        move = 0.0
+        for _ in range(K):
+            logits, cache = lm.forward(params, C)
+            logq = logits - logits.max(axis=1, keepdims=True)
+            logq -= np.log(np.exp(logq).sum(axis=1, keepdims=True))
+            lp = np.zeros(s.mask.shape)
+            lp[rows] = logq[np.arange(Y.size, dtype=np.intp), Y]
+            if lp_old is None:
+                lp_old = lp.copy()
+            _, dlp = sequence_surrogate(lp, lp_old, A, s.mask, w, clip=clip, beta=beta, logp_ref=lp_ref)
+            wt = dlp[rows]
+            dlogits = -np.exp(logq) * wt[:, None]
+            dlogits[np.arange(Y.size, dtype=np.intp), Y] += wt
+            move += opt.step(params, lm.backward(params, cache, dlogits))
+        moves.append(move)
+        if it % every == 0:
+            L = s.lengths
+            seq_kl = np.zeros(s.mask.shape)
+            seq_kl[rows] = kl_k3(lp_old[rows], lp_ref[rows])
+            log["kl"].append(float(seq_kl.sum(axis=1).mean()))
+            log["length"].append(float(L.mean()))
+            log["wrong_length"].append(float(L[r == 0].mean()) if (r == 0).any() else np.nan)
+            rg = r.reshape(n_prompts, G)
+            log["flat"].append(float((np.ptp(rg, axis=1) == 0).mean()))
+            log["reward"].append(float(r.mean()))
+    arr = {k: np.array(v, dtype=float) for k, v in log.items()}
+    return LMTrainingResult(arr["iters"].astype(int), arr["accuracy"], arr["flawed_accuracy"], arr["kl"],
+                            arr["length"], arr["wrong_length"], arr["flat"], arr["reward"],
+                            float(np.mean(moves)) if moves else 0.0, params)
+
+
+def lm_verifiers():
+    return VERIFIERS
+
+
+def show_answers(params, task, indices, n_samples=3, temperature=1.0, seed=0):
+    """A few sampled answers to some prompts, as text, marked right (✓) or wrong (✗).
+
+    Returns
+    -------
+    list of str
+        One line per prompt: ``"47+85= 231$ ✓  23$ ✗ ..."``.
+    """
+    idx = np.asarray(indices, dtype=np.intp)
+    s = lm.sample(params, task.prompts[idx], n_samples, task.max_len, temperature=temperature, seed=seed)
+    ok = verify(task, idx[s.prompt_index], s.answers)
+    lines = []
+    for k, i in enumerate(idx):
+        parts = []
+        for j in range(k * n_samples, (k + 1) * n_samples):
+            parts.append(f"{lm.decode(s.answers[j]):<7s}{'✓' if ok[j] else '✗'}")
+        lines.append(f"{lm.decode(task.prompts[i])} " + "  ".join(parts))
+    return lines
