@@ -19,8 +19,8 @@ from ._common import _positive_int
 from .grpo import (LENGTH_NORMS, SEQUENCE_ADVANTAGES, kl_k3, length_weights, sequence_advantages,
                    sequence_surrogate)
 
-__all__ = ["AdditionTask", "addition_task", "verify", "VERIFIERS", "accuracy", "pretrain",
-           "METHODS", "train_lm", "LMTrainingResult", "show_answers"]
+__all__ = ["AdditionTask", "addition_task", "verify", "VERIFIERS", "accuracy", "noisy_answers", "pretrain",
+           "METHODS", "surrogate_gradient", "train_lm", "LMTrainingResult", "show_answers"]
 
 #: The verifiers: ``"true"`` checks the whole answer, ``"units"`` only its first digit.
 VERIFIERS = ("true", "units")
@@ -129,7 +129,8 @@ def accuracy(params, task, which="test", verifier="true"):
     accuracy at temperature 1 is the mean over prompts of
     :math:`\pi_\theta(o^\star \mid q) = \prod_t \pi_\theta(o^\star_t \mid q, o^\star_{<t})`;
     the flawed one accepts every answer that starts with the right digit,
-    probability :math:`\pi_\theta(o^\star_1 \mid q)`.
+    probability :math:`\pi_\theta(o^\star_1 \mid q)`. ``verifier="both"``
+    returns the two, from one pass.
 
     Examples
     --------
@@ -138,22 +139,55 @@ def accuracy(params, task, which="test", verifier="true"):
     >>> bool(0 < accuracy(p, task) < 0.01)
     True
     """
-    if verifier not in VERIFIERS:
-        raise ValueError(f"verifier must be one of {VERIFIERS}, got {verifier!r}")
+    if verifier not in VERIFIERS + ("both",):
+        raise ValueError(f"verifier must be one of {VERIFIERS + ('both',)}, got {verifier!r}")
     idx = {"test": task.test, "train": task.train}.get(which) if isinstance(which, str) else np.asarray(which, np.intp)
     if idx is None:
         raise ValueError(f"which must be 'test', 'train' or an index array, got {which!r}")
     ans = task.answers[idx]
     tok, seq = lm.sequence_logprobs(params, task.prompts[idx], ans)
-    return float(np.exp(tok[:, 0] if verifier == "units" else seq).mean())
+    true, units = float(np.exp(seq).mean()), float(np.exp(tok[:, 0]).mean())
+    return {"true": true, "units": units, "both": (true, units)}[verifier]
 
 
-def pretrain(task, n_examples=3000, target=0.15, max_steps=3000, batch=128, lr=3e-3, embed=8, hidden=64,
-             eval_every=50, seed=0):
+def noisy_answers(task, indices, digit_noise=0.3, ramble=0.2, seed=0):
+    """Answers of a "pretraining corpus" with mistakes in it, as text scraped from anywhere has.
+
+    Each digit of a correct answer is replaced by a random digit with
+    probability ``digit_noise``, and with probability ``ramble`` the answer
+    goes on with one or two extra random digits before its end token (a long
+    wrong answer), cut at ``task.max_len`` tokens.
+
+    Examples
+    --------
+    >>> task = addition_task()
+    >>> a = noisy_answers(task, task.train[:2000], seed=0)
+    >>> bool((a == task.answers[task.train[:2000]]).all(axis=1).mean() < 0.5)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    idx = np.asarray(indices, dtype=np.intp)
+    ans = task.answers[idx].copy()
+    digit = ans < 10
+    flip = (rng.random(ans.shape) < float(digit_noise)) & digit
+    ans[flip] = rng.integers(0, 10, int(flip.sum()))
+    L = task.max_len
+    extra = np.where(rng.random(idx.size) < float(ramble), rng.integers(1, 3, idx.size), 0)
+    for i in np.flatnonzero(extra):
+        n = int((ans[i] < 10).sum())
+        k = min(n + extra[i], L - 1)
+        ans[i, n:k] = rng.integers(0, 10, k - n)
+        ans[i, k] = lm.EOS
+        ans[i, k + 1:] = lm.PAD
+    return ans
+
+
+def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1e-2, embed=8, hidden=64,
+             eval_every=50, digit_noise=0.3, ramble=0.2, seed=0):
     r"""Supervised next-token learning on the first ``n_examples`` training prompts with their answers.
 
-    Adam ascends the mean log-likelihood of the answer tokens of random
-    mini-batches; every ``eval_every`` steps the held-out accuracy
+    The answers have mistakes in them (:func:`noisy_answers`). Adam ascends
+    the mean log-likelihood of the answer tokens of random mini-batches; every ``eval_every`` steps the held-out accuracy
     (:func:`accuracy`) is measured, and training stops as soon as it reaches
     ``target``: a weak model, but not one at zero.
 
@@ -171,9 +205,10 @@ def pretrain(task, n_examples=3000, target=0.15, max_steps=3000, batch=128, lr=3
     rng = np.random.default_rng(seed)
     params = lm.init_params(task.context, embed=embed, hidden=hidden, seed=rng)
     ex = task.train[:n_examples]
-    ctx = lm.answer_contexts(task.prompts[ex], task.answers[ex], task.context)
-    m = lm.answer_mask(task.answers[ex])
-    C, Y = ctx[m], task.answers[ex][m]
+    answers = noisy_answers(task, ex, digit_noise, ramble, seed=rng)
+    ctx = lm.answer_contexts(task.prompts[ex], answers, task.context)
+    m = lm.answer_mask(answers)
+    C, Y = ctx[m], answers[m]
     opt = lm.Adam(lr)
     history = []
     for step in range(_positive_int(max_steps, "max_steps") + 1):
@@ -300,8 +335,9 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
     for it in range(n_iters + 1):
         if it % every == 0 or it == n_iters:
             log["iters"].append(it)
-            log["accuracy"].append(accuracy(params, task))
-            log["flawed_accuracy"].append(accuracy(params, task, verifier="units"))
+            acc, units = accuracy(params, task, verifier="both")
+            log["accuracy"].append(acc)
+            log["flawed_accuracy"].append(units)
         if it == n_iters:
             break
         q = task.train[rng.integers(0, task.train.size, n_prompts)]
@@ -312,29 +348,20 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
         w = length_weights(s.mask, norm, task.max_len)
         ctx = lm.answer_contexts(task.prompts[pidx], s.answers, W)
         rows = s.mask
-        C, Y = ctx[rows], s.answers[rows]
         lp_ref = np.zeros(s.mask.shape)
-        lp_ref[rows] = lm.token_logprobs(params_ref, C, Y)
+        lp_ref[rows] = lm.token_logprobs(params_ref, ctx[rows], s.answers[rows])
         lp_old = None
         move = 0.0
         for _ in range(K):
-            logits, cache = lm.forward(params, C)
-            logq = logits - logits.max(axis=1, keepdims=True)
-            logq -= np.log(np.exp(logq).sum(axis=1, keepdims=True))
-            lp = np.zeros(s.mask.shape)
-            lp[rows] = logq[np.arange(Y.size, dtype=np.intp), Y]
+            _, grads, lp = surrogate_gradient(params, ctx, s.answers, s.mask, A, w, lp_old, lp_ref, clip, beta)
             if lp_old is None:
-                lp_old = lp.copy()
-            _, dlp = sequence_surrogate(lp, lp_old, A, s.mask, w, clip=clip, beta=beta, logp_ref=lp_ref)
-            wt = dlp[rows]
-            dlogits = -np.exp(logq) * wt[:, None]
-            dlogits[np.arange(Y.size, dtype=np.intp), Y] += wt
-            move += opt.step(params, lm.backward(params, cache, dlogits))
+                lp_old = lp
+            move += opt.step(params, grads)
         moves.append(move)
         if it % every == 0:
             L = s.lengths
             seq_kl = np.zeros(s.mask.shape)
-            seq_kl[rows] = kl_k3(lp_old[rows], lp_ref[rows])
+            seq_kl[rows] = kl_k3(lp_old[rows], lp_ref[rows])  # k3 at the sampling parameters
             log["kl"].append(float(seq_kl.sum(axis=1).mean()))
             log["length"].append(float(L.mean()))
             log["wrong_length"].append(float(L[r == 0].mean()) if (r == 0).any() else np.nan)
@@ -345,6 +372,51 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
     return LMTrainingResult(arr["iters"].astype(int), arr["accuracy"], arr["flawed_accuracy"], arr["kl"],
                             arr["length"], arr["wrong_length"], arr["flat"], arr["reward"],
                             float(np.mean(moves)) if moves else 0.0, params)
+
+
+def surrogate_gradient(params, contexts, answers, mask, advantages, weights, logp_old=None, logp_ref=None,
+                       clip=0.2, beta=0.0):
+    r"""The clipped GRPO objective of a batch of answers and its gradient with respect to the parameters.
+
+    The chain rule in two steps: :func:`pgcore.grpo.sequence_surrogate` gives
+    :math:`\partial J/\partial \ell_{i,t}` for every token, and
+    :func:`pgcore.tiny_lm.backward` carries it to the parameters through
+    :math:`\partial \ell / \partial\,\text{logits} = \mathbb 1_y - \pi`.
+    With ``logp_old=None`` the answers are taken as sampled by ``params``
+    (:math:`\theta = \theta_\text{old}`, every ratio 1).
+
+    Parameters
+    ----------
+    params : dict
+    contexts : numpy.ndarray of intp, shape (B, L, W)
+        From :func:`pgcore.tiny_lm.answer_contexts`.
+    answers : numpy.ndarray of intp, shape (B, L)
+    mask : numpy.ndarray of bool, shape (B, L)
+    advantages, weights : numpy.ndarray, shape (B,)
+    logp_old, logp_ref : numpy.ndarray, shape (B, L), optional
+    clip, beta : float
+
+    Returns
+    -------
+    objective : float
+    grads : dict
+    logp : numpy.ndarray, shape (B, L)
+        Token log-probabilities under ``params`` (0 outside the mask).
+    """
+    rows = np.asarray(mask, dtype=bool)
+    C, Y = contexts[rows], answers[rows]
+    logits, cache = lm.forward(params, C)
+    logq = logits - logits.max(axis=1, keepdims=True)
+    logq -= np.log(np.exp(logq).sum(axis=1, keepdims=True))
+    n = np.arange(Y.size, dtype=np.intp)
+    lp = np.zeros(rows.shape)
+    lp[rows] = logq[n, Y]
+    old = lp if logp_old is None else logp_old
+    J, dlp = sequence_surrogate(lp, old, advantages, rows, weights, clip=clip, beta=beta, logp_ref=logp_ref)
+    wt = dlp[rows]
+    dlogits = -np.exp(logq) * wt[:, None]
+    dlogits[n, Y] += wt
+    return J, lm.backward(params, cache, dlogits), lp
 
 
 def lm_verifiers():
