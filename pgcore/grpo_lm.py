@@ -34,6 +34,19 @@ METHODS = {
 }
 
 
+def _prompt_indices(task, idx, name):
+    if not isinstance(task, AdditionTask):
+        raise TypeError("task must be an AdditionTask (see addition_task)")
+    a = np.asarray(idx)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer prompt indices, got dtype {a.dtype}")
+    a = a.reshape(-1).astype(np.intp)
+    n = task.prompts.shape[0]
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise ValueError(f"{name} must lie in [0, {n}), got values in [{a.min()}, {a.max()}]")
+    return a
+
+
 @dataclass(frozen=True)
 class AdditionTask:
     """Prompts and correct answers of the addition task, split into training and held-out prompts.
@@ -112,8 +125,10 @@ def verify(task, prompt_index, answers, verifier="true"):
     """
     if verifier not in VERIFIERS:
         raise ValueError(f"verifier must be one of {VERIFIERS}, got {verifier!r}")
-    idx = np.asarray(prompt_index, dtype=np.intp)
-    ans = np.asarray(answers, dtype=np.intp)
+    idx = _prompt_indices(task, prompt_index, "prompt_index")
+    ans = np.asarray(answers)
+    if ans.dtype.kind not in "iu":
+        raise TypeError(f"answers must be integer token indices, got dtype {ans.dtype}")
     if ans.shape != (idx.size, task.max_len):
         raise ValueError(f"answers must have shape ({idx.size}, {task.max_len}), got {ans.shape}")
     want = task.answers[idx]
@@ -141,9 +156,12 @@ def accuracy(params, task, which="test", verifier="true"):
     """
     if verifier not in VERIFIERS + ("both",):
         raise ValueError(f"verifier must be one of {VERIFIERS + ('both',)}, got {verifier!r}")
-    idx = {"test": task.test, "train": task.train}.get(which) if isinstance(which, str) else np.asarray(which, np.intp)
-    if idx is None:
-        raise ValueError(f"which must be 'test', 'train' or an index array, got {which!r}")
+    if isinstance(which, str):
+        if which not in ("test", "train"):
+            raise ValueError(f"which must be 'test', 'train' or an index array, got {which!r}")
+        idx = task.test if which == "test" else task.train
+    else:
+        idx = _prompt_indices(task, which, "which")
     ans = task.answers[idx]
     tok, seq = lm.sequence_logprobs(params, task.prompts[idx], ans)
     true, units = float(np.exp(seq).mean()), float(np.exp(tok[:, 0]).mean())
@@ -166,7 +184,10 @@ def noisy_answers(task, indices, digit_noise=0.3, ramble=0.2, seed=0):
     True
     """
     rng = np.random.default_rng(seed)
-    idx = np.asarray(indices, dtype=np.intp)
+    idx = _prompt_indices(task, indices, "indices")
+    for name, p in (("digit_noise", digit_noise), ("ramble", ramble)):
+        if not 0 <= float(p) <= 1:
+            raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
     ans = task.answers[idx].copy()
     digit = ans < 10
     flip = (rng.random(ans.shape) < float(digit_noise)) & digit
@@ -197,7 +218,11 @@ def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1
     history : numpy.ndarray, shape (n_evals, 2)
         Step and held-out accuracy at every evaluation.
     """
+    if not isinstance(task, AdditionTask):
+        raise TypeError("task must be an AdditionTask (see addition_task)")
     n_examples = _positive_int(n_examples, "n_examples")
+    batch = _positive_int(batch, "batch")
+    eval_every = _positive_int(eval_every, "eval_every")
     if n_examples > task.train.size:
         raise ValueError(f"n_examples must be at most {task.train.size}, got {n_examples}")
     if not 0 < float(target) < 1:
@@ -242,6 +267,9 @@ class LMTrainingResult:
         Mean length of the samples the verifier in use rejected (NaN when none).
     flat_groups : numpy.ndarray
         Fraction of groups whose G rewards were all equal (no learning signal).
+    too_long : numpy.ndarray
+        Fraction of the samples longer than any correct answer (more than 4 tokens:
+        a sum of two-digit numbers has at most 3 digits), all of them wrong.
     reward : numpy.ndarray
         Mean reward of the samples (verifier in use).
     step_norm : float
@@ -257,6 +285,7 @@ class LMTrainingResult:
     length: np.ndarray
     wrong_length: np.ndarray
     flat_groups: np.ndarray
+    too_long: np.ndarray
     reward: np.ndarray
     step_norm: float
     params: dict
@@ -308,7 +337,7 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
         raise TypeError("task must be an AdditionTask (see addition_task)")
     if method not in METHODS:
         raise ValueError(f"method must be one of {tuple(METHODS)}, got {method!r}")
-    if verifier not in lm_verifiers():
+    if verifier not in VERIFIERS:
         raise ValueError(f"verifier must be one of {VERIFIERS}, got {verifier!r}")
     adv_rule, norm = METHODS[method]
     if length_norm is not None:
@@ -330,7 +359,7 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
     opt = lm.Adam(step_lr)
     W = task.context
     log = {k: [] for k in ("iters", "accuracy", "flawed_accuracy", "kl", "length", "wrong_length", "flat",
-                           "reward")}
+                           "too_long", "reward")}
     moves = []
     for it in range(n_iters + 1):
         if it % every == 0 or it == n_iters:
@@ -368,9 +397,10 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
             rg = r.reshape(n_prompts, G)
             log["flat"].append(float((np.ptp(rg, axis=1) == 0).mean()))
             log["reward"].append(float(r.mean()))
+            log["too_long"].append(float((L > 4).mean()))
     arr = {k: np.array(v, dtype=float) for k, v in log.items()}
     return LMTrainingResult(arr["iters"].astype(int), arr["accuracy"], arr["flawed_accuracy"], arr["kl"],
-                            arr["length"], arr["wrong_length"], arr["flat"], arr["reward"],
+                            arr["length"], arr["wrong_length"], arr["flat"], arr["too_long"], arr["reward"],
                             float(np.mean(moves)) if moves else 0.0, params)
 
 
@@ -419,10 +449,6 @@ def surrogate_gradient(params, contexts, answers, mask, advantages, weights, log
     return J, lm.backward(params, cache, dlogits), lp
 
 
-def lm_verifiers():
-    return VERIFIERS
-
-
 def show_answers(params, task, indices, n_samples=3, temperature=1.0, seed=0):
     """A few sampled answers to some prompts, as text, marked right (✓) or wrong (✗).
 
@@ -431,7 +457,7 @@ def show_answers(params, task, indices, n_samples=3, temperature=1.0, seed=0):
     list of str
         One line per prompt: ``"47+85= 231$ ✓  23$ ✗ ..."``.
     """
-    idx = np.asarray(indices, dtype=np.intp)
+    idx = _prompt_indices(task, indices, "indices")
     s = lm.sample(params, task.prompts[idx], n_samples, task.max_len, temperature=temperature, seed=seed)
     ok = verify(task, idx[s.prompt_index], s.answers)
     lines = []

@@ -358,8 +358,8 @@ def sequence_logprobs(params, prompts, answers, mask=None):
     m = answer_mask(an) if mask is None else np.asarray(mask, dtype=bool)
     W = params["W1"].shape[0] // params["E"].shape[1]
     ctx = answer_contexts(prompts, an, W)
-    lp = token_logprobs(params, ctx.reshape(-1, W), an.reshape(-1)).reshape(an.shape)
-    lp = np.where(m, lp, 0.0)
+    lp = np.zeros(an.shape)
+    lp[m] = token_logprobs(params, ctx[m], an[m])   # only the answer's own tokens
     return lp, lp.sum(axis=-1)
 
 
@@ -437,17 +437,17 @@ def sample(params, prompts, n_samples, max_len, temperature=1.0, seed=None):
     seq[:, :P] = pr.astype(np.intp)[idx]
     done = np.zeros(n * G, dtype=bool)
     for t in range(L):
-        logits, _ = forward(params, seq[:, :W])
+        u = rng.random(n * G)                 # one uniform per answer and step, finished or not
+        live = np.flatnonzero(~done).astype(np.intp)
+        logits, _ = forward(params, seq[live, :W])   # only the answers still being written
         if T == 0:
             tok = np.argmax(logits, axis=-1).astype(np.intp)
         else:
             q = np.exp(_log_softmax(logits / T))
             cdf = np.cumsum(q, axis=-1)
-            u = rng.random(n * G) * cdf[:, -1]
-            tok = np.minimum((u[:, None] >= cdf).sum(axis=-1), q.shape[1] - 1).astype(np.intp)
-        tok = np.where(done, PAD, tok)
-        seq[:, P + t] = tok
-        done |= tok == EOS
+            tok = np.minimum((u[live, None] * cdf[:, -1:] >= cdf).sum(axis=-1), q.shape[1] - 1).astype(np.intp)
+        seq[live, P + t] = tok
+        done[live] |= tok == EOS
         if done.all():
             break
     answers = seq[:, P:P + L]

@@ -236,3 +236,22 @@ def test_train_lm_runs_and_reports():
         gl.train_lm(task, p, verifier="half")
     with pytest.raises(ValueError, match="group_size"):
         gl.train_lm(task, p, group_size=1)
+
+
+def test_task_functions_reject_bad_input():
+    task = gl.addition_task(n_test=100)
+    p = lm.init_params(task.context, hidden=8, seed=0)
+    with pytest.raises(ValueError, match="prompt_index"):
+        gl.verify(task, [10_000], task.answers[:1])
+    with pytest.raises(TypeError, match="answers"):
+        gl.verify(task, [0], task.answers[:1].astype(float))
+    with pytest.raises(ValueError, match="which"):
+        gl.accuracy(p, task, "valid")
+    with pytest.raises(ValueError, match="digit_noise"):
+        gl.noisy_answers(task, [0], digit_noise=2)
+    with pytest.raises(ValueError, match="n_test"):
+        gl.addition_task(n_test=10_000)
+    with pytest.raises(ValueError, match="target"):
+        gl.pretrain(task, target=1.5)
+    with pytest.raises(TypeError, match="AdditionTask"):
+        gl.pretrain("sums")
