@@ -369,7 +369,7 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
             log["flawed_accuracy"].append(units)
         if it == n_iters:
             break
-        q = task.train[rng.integers(0, task.train.size, n_prompts)]
+        q = task.train[rng.integers(0, task.train.size, n_prompts).astype(np.intp)]
         s = lm.sample(params, task.prompts[q], G, task.max_len, seed=rng)
         pidx = q[s.prompt_index]
         r = verify(task, pidx, s.answers, verifier)
