@@ -49,7 +49,7 @@ def main():
         θ_ref, hist = gl.pretrain(task, n_examples=9000, target=0.15, batch=128, lr=2e-2,
                                   digit_noise=0.2, ramble=0.2, seed=0)
     steps = int(hist[-1, 0])
-    print(f"pretraining: {steps} steps of 128 answers, {t_pre.wall:.2f} s wall, {t_pre.cpu:.2f} s CPU "
+    print(f"pretraining: {steps} steps of 128 answer tokens, {t_pre.wall:.2f} s wall, {t_pre.cpu:.2f} s CPU "
           f"({1e3 * t_pre.cpu / steps:.2f} ms CPU per step)")
 
     # sampling throughput
@@ -105,7 +105,7 @@ def main():
             ex.set(**v)
         walls.append(t.wall)
         cpus.append(t.cpu)
-    print(f"explorer move (24 iterations of 8 prompts, and the redraw): median {np.median(walls):.2f} s wall, "
+    print(f"explorer move (40 iterations of 8 prompts, and the redraw): median {np.median(walls):.2f} s wall, "
           f"{np.median(cpus):.2f} s CPU")
 
 

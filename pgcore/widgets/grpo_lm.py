@@ -65,9 +65,9 @@ class GrpoLMExplorer(Explorer):
 
     title = "GRPO on a tiny language model"
     defaults = {"group_size": 8, "beta": 0.04, "clip": 0.2, "length_norm": "sequence", "verifier": "true"}
-    n_iters = 24
+    n_iters = 40
     n_prompts = 8
-    eval_every = 4
+    eval_every = 5
     seed = 7
 
     def __init__(self, task, params_ref, large=False, **values):
