@@ -14,8 +14,8 @@ Examples
 -12.0
 """
 
-from . import (actor_critic, advantages, algorithms, envs, gaussian, gradient_bandit, grpo, landscapes,
-               objective, ppo, reinforce, stats, surrogates, theorem)
+from . import (actor_critic, advantages, algorithms, envs, gaussian, gradient_bandit, grpo, grpo_lm,
+               landscapes, objective, ppo, reinforce, stats, surrogates, theorem, tiny_lm)
 from ._softmax import log_softmax, softmax
 from .action_values import epsilon_greedy_policy, greedy_policy, monte_carlo_q, value_iteration
 from .gradient import DivergenceError, gradient_ascent, numerical_gradient, performance, policy_gradient
@@ -41,7 +41,8 @@ __all__ = [
     "performance", "policy_gradient", "numerical_gradient", "gradient_ascent", "DivergenceError",
     "value_iteration", "greedy_policy", "epsilon_greedy_policy", "monte_carlo_q",
     "td0_values", "sarsa",
-    "actor_critic", "advantages", "algorithms", "envs", "gradient_bandit", "grpo", "landscapes", "objective", "ppo", "reinforce", "stats",
+    "actor_critic", "advantages", "algorithms", "envs", "gaussian", "gradient_bandit", "grpo", "grpo_lm",
+    "landscapes", "objective", "ppo", "reinforce", "stats", "tiny_lm",
     "surrogates", "theorem",
 ]
 __version__ = "0.1.0"

@@ -43,6 +43,8 @@ __all__ = [
     "check_group_advantages",
     "check_gaussian_score",
     "check_gae",
+    "check_kl_k3",
+    "check_length_weights",
 ]
 
 
@@ -557,3 +559,77 @@ def check_gae(f):
         return v.fail(f"for {shown} you returned {_short(A)}; expected {_short(ref)}.")
     return v.ok(f"agrees with the reference on {len(cases)} episodes, including lam = 0, lam = 1 and an "
                 "episode cut off before its end.")
+
+
+# -- chapter 13 --------------------------------------------------------------
+def check_kl_k3(f):
+    """Check ``f(logp, logp_ref) -> k3``, the per-token KL estimator of chapter 13.
+
+    ``k3 = exp(logp_ref - logp) - (logp_ref - logp) - 1``, elementwise.
+
+    Examples
+    --------
+    >>> def naive(logp, logp_ref):   # the plain log-ratio: right mean, but can be negative
+    ...     return logp - logp_ref
+    >>> check_kl_k3(naive)  # doctest: +ELLIPSIS
+    Not yet: ...plain log-ratio...
+    False
+    >>> from pgcore.grpo import kl_k3
+    >>> check_kl_k3(kl_k3)
+    Correct: kl_k3 agrees with the reference on 3 cases, and its mean under π is KL(π‖π_ref).
+    True
+    """
+    from .grpo import kl_k3
+
+    v = _Verdict(_name(f))
+    rng = np.random.default_rng(13)
+    pi, ref = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
+    cases = [(np.log(pi), np.log(ref)), (np.array([-1.0, -0.5]), np.array([-1.0, -3.0])),
+             (np.log(ref), np.log(ref))]
+    for lp, lr in cases:
+        out = _array_answer(v, f, (lp.copy(), lr.copy()), lp.shape, "one value per token")
+        if out is None:
+            return False
+        want = kl_k3(lp, lr)
+        if np.allclose(out, want, atol=1e-9):
+            continue
+        if np.allclose(out, lp - lr):
+            return v.fail(f"for logp {_short(lp)} you returned the plain log-ratio logp - logp_ref: its mean is "
+                          "the KL, but single values can be negative. k3 adds ratio - 1, which has mean 0.")
+        if np.allclose(out, np.exp(lp - lr) - (lp - lr) - 1):
+            return v.fail(f"for logp {_short(lp)} you used the ratio π/π_ref; k3 uses π_ref/π, "
+                          "exp(logp_ref - logp).")
+        return v.fail(f"for logp {_short(lp)}, logp_ref {_short(lr)} you returned {_short(out)}; "
+                      f"expected {_short(want)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} cases, and its mean under π is KL(π‖π_ref).")
+
+
+def check_length_weights(f):
+    """Check ``f(mask) -> weights``: GRPO's 1/|o_i| for every answer (a row of the boolean mask).
+
+    Examples
+    --------
+    >>> def constant(mask):
+    ...     return np.full(mask.shape[0], 1 / mask.shape[1])
+    >>> check_length_weights(constant)  # doctest: +ELLIPSIS
+    Not yet: ...constant...
+    False
+    """
+    from .grpo import length_weights
+
+    v = _Verdict(_name(f))
+    m = np.zeros((4, 6), bool)
+    for i, n in enumerate([4, 1, 6, 2]):
+        m[i, :n] = True
+    out = _array_answer(v, f, (m.copy(),), (4,), "one weight per answer")
+    if out is None:
+        return False
+    want = length_weights(m, "sequence")
+    if np.allclose(out, want):
+        return v.ok("gives every token of answer i the weight 1/|o_i|, on 4 answers of lengths 4, 1, 6 and 2.")
+    if np.allclose(out, 1 / 6):
+        return v.fail("you gave every answer the constant weight 1/L (that is Dr. GRPO's choice); GRPO divides "
+                      "by each answer's own length, the number of True entries in its row.")
+    if np.allclose(out, m.sum(axis=1)):
+        return v.fail("you returned the lengths |o_i|; the weight is one over the length.")
+    return v.fail(f"for answers of lengths 4, 1, 6, 2 you returned {_short(out)}; expected {_short(want)}.")

@@ -32,6 +32,12 @@ __all__ = [
     "AnswerTrainingResult",
     "ADVANTAGES",
     "mean_and_band",
+    "kl_k3",
+    "sequence_advantages",
+    "length_weights",
+    "sequence_surrogate",
+    "SEQUENCE_ADVANTAGES",
+    "LENGTH_NORMS",
 ]
 
 
@@ -424,3 +430,236 @@ def train_answers(task, step_size, n_iters, group_size, method="grpo", n_runs=1,
         theta += alpha * g
         flat[:, i] = f.sum(axis=-1)
     return AnswerTrainingResult(perf, pc, flat, theta)
+
+
+# --------------------------------------------------------------------------
+# chapter 13: GRPO on sequences (a tiny language model, pgcore.tiny_lm)
+# --------------------------------------------------------------------------
+#: Advantage rules of :func:`sequence_advantages`.
+SEQUENCE_ADVANTAGES = ("grpo", "group_mean", "rloo", "batch_mean")
+#: Length normalisations of :func:`length_weights`.
+LENGTH_NORMS = ("sequence", "constant")
+
+
+def _real(x, name):
+    a = np.asarray(x)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {a.dtype}")
+    a = a.astype(float)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return a
+
+
+def kl_k3(logp, logp_ref):
+    r"""The "k3" estimator of :math:`\mathrm{KL}(\pi \,\|\, \pi_\text{ref})`, one value per token.
+
+    .. math::
+        k_3 = \frac{\pi_\text{ref}(y)}{\pi(y)} - \ln\frac{\pi_\text{ref}(y)}{\pi(y)} - 1
+            = e^{\ell_\text{ref} - \ell} - (\ell_\text{ref} - \ell) - 1
+
+    for a token :math:`y` drawn from :math:`\pi`, with :math:`\ell = \ln\pi(y)`
+    and :math:`\ell_\text{ref} = \ln\pi_\text{ref}(y)`. Since
+    :math:`\mathbb E_\pi[\pi_\text{ref}/\pi] = 1`, its expectation is exactly
+    :math:`\mathbb E_\pi[\ln(\pi/\pi_\text{ref})] = \mathrm{KL}(\pi\|\pi_\text{ref})`;
+    and since :math:`x - \ln x - 1 \ge 0`, every single value is non-negative
+    (the plain estimate :math:`\ell - \ell_\text{ref}` is not). GRPO uses it
+    for its penalty to the reference model (Shao et al. 2024, eq. 4).
+
+    Parameters
+    ----------
+    logp, logp_ref : array_like
+        Log-probabilities of the sampled tokens under :math:`\pi` and
+        :math:`\pi_\text{ref}` (broadcast against each other).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(kl_k3(np.log([0.5, 0.5]), np.log([0.9, 0.1])), 4)
+    array([0.2122, 0.8094])
+    >>> float(kl_k3(-1.0, -1.0))
+    0.0
+    """
+    lp = _real(logp, "logp")
+    lr = _real(logp_ref, "logp_ref")
+    try:
+        d = lr - lp
+    except ValueError:
+        raise ValueError(f"logp of shape {lp.shape} and logp_ref of shape {lr.shape} do not broadcast") from None
+    return np.expm1(d) - d
+
+
+def sequence_advantages(rewards, method="grpo"):
+    r"""Advantages of sampled answers, one group of G answers per prompt (last axis).
+
+    * ``"grpo"``: :math:`A_i = (r_i - \bar r)/\sigma_r` (Shao et al. 2024), 0 for a group of equal rewards;
+    * ``"group_mean"``: :math:`A_i = r_i - \bar r` (Dr. GRPO, Liu et al. 2025, drops the division by :math:`\sigma_r`);
+    * ``"rloo"``: :math:`A_i = r_i - \frac{1}{G-1}\sum_{j\ne i} r_j` (leave one out, Ahmadian et al. 2024);
+    * ``"batch_mean"``: :math:`A_i = r_i - \bar r_\text{batch}`, the mean over every answer to every
+      prompt (plain REINFORCE with a baseline).
+
+    Parameters
+    ----------
+    rewards : array_like, shape (n_prompts, G)
+    method : str, one of :data:`SEQUENCE_ADVANTAGES`
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_prompts, G)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    >>> np.round(sequence_advantages(r, "grpo"), 3)
+    array([[ 1.732, -0.577, -0.577, -0.577],
+           [ 0.   ,  0.   ,  0.   ,  0.   ]])
+    >>> np.round(sequence_advantages(r, "rloo"), 3)
+    array([[ 1.   , -0.333, -0.333, -0.333],
+           [ 0.   ,  0.   ,  0.   ,  0.   ]])
+    >>> sequence_advantages(r, "batch_mean")
+    array([[ 0.375, -0.625, -0.625, -0.625],
+           [ 0.375,  0.375,  0.375,  0.375]])
+    """
+    if method not in SEQUENCE_ADVANTAGES:
+        raise ValueError(f"method must be one of {SEQUENCE_ADVANTAGES}, got {method!r}")
+    r = _real(rewards, "rewards")
+    if r.ndim != 2 or r.shape[1] < 1:
+        raise ValueError(f"rewards must have shape (n_prompts, G), got {r.shape}")
+    G = r.shape[1]
+    if method == "batch_mean":
+        return r - r.mean()
+    if method == "rloo":
+        if G < 2:
+            raise ValueError("rloo needs a group of at least 2 answers per prompt")
+        return (r - r.mean(axis=1, keepdims=True)) * (G / (G - 1))
+    return group_advantages(r, "grpo" if method == "grpo" else "group_mean")
+
+
+def length_weights(mask, norm="sequence", max_len=None):
+    r"""The weight of every answer's tokens in the loss: :math:`1/|o_i|` or a constant.
+
+    * ``"sequence"`` (GRPO as Shao et al. 2024 write it): every token of answer
+      :math:`i` is weighted :math:`1/|o_i|`, so each answer counts once
+      whatever its length, and a long answer's tokens each count less;
+    * ``"constant"`` (Dr. GRPO, Liu et al. 2025): every token is weighted
+      :math:`1/L`, with :math:`L` = ``max_len`` (default: the mask's width),
+      the same for every answer.
+
+    Parameters
+    ----------
+    mask : array_like of bool, shape (B, L)
+        Which tokens belong to each answer.
+    norm : {"sequence", "constant"}
+    max_len : int, optional
+
+    Returns
+    -------
+    numpy.ndarray, shape (B,)
+        One weight per answer (0 for an empty answer).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    >>> length_weights(m, "sequence")
+    array([0.5 , 0.25])
+    >>> length_weights(m, "constant")
+    array([0.25, 0.25])
+    """
+    if norm not in LENGTH_NORMS:
+        raise ValueError(f"norm must be one of {LENGTH_NORMS}, got {norm!r}")
+    m = np.asarray(mask)
+    if m.dtype != bool or m.ndim != 2:
+        raise ValueError(f"mask must be a 2-D boolean array (B, L), got dtype {m.dtype} and shape {m.shape}")
+    if norm == "constant":
+        L = m.shape[1] if max_len is None else _positive_int(max_len, "max_len")
+        return np.full(m.shape[0], 1.0 / L)
+    n = m.sum(axis=1)
+    return np.where(n > 0, 1.0 / np.maximum(n, 1), 0.0)
+
+
+def sequence_surrogate(logp, logp_old, advantages, mask, weights, clip=0.2, beta=0.0, logp_ref=None):
+    r"""GRPO's clipped objective on a batch of answers, and its gradient with respect to each token's log-probability.
+
+    .. math::
+        J = \frac1B \sum_{i=1}^{B} w_i \sum_{t=1}^{|o_i|}
+            \Big[\min\big(\rho_{i,t} A_i,\ \operatorname{clip}(\rho_{i,t}, 1-\epsilon, 1+\epsilon) A_i\big)
+                 - \beta\, k_3(\ell_{i,t}, \ell^\text{ref}_{i,t})\Big],
+        \qquad \rho_{i,t} = e^{\ell_{i,t} - \ell^\text{old}_{i,t}}
+
+    with :math:`\ell_{i,t} = \ln\pi_\theta(o_{i,t} \mid q, o_{i,<t})`, the
+    answer's advantage :math:`A_i` broadcast to all its tokens, the length
+    weight :math:`w_i` of :func:`length_weights` and the clipped term of
+    :func:`pgcore.ppo.clipped_surrogate`. The gradient of the clipped term
+    is :math:`\rho A` where the minimum picks the unclipped branch and 0 where
+    the clip is active; that of :math:`-\beta k_3` is
+    :math:`\beta(e^{\ell^\text{ref}-\ell} - 1)`.
+
+    Parameters
+    ----------
+    logp, logp_old : array_like, shape (B, L)
+        Token log-probabilities under the current parameters and under those
+        that sampled the answers.
+    advantages : array_like, shape (B,)
+    mask : array_like of bool, shape (B, L)
+    weights : array_like, shape (B,)
+        Length weights :math:`w_i`.
+    clip : float
+        :math:`\epsilon \ge 0`.
+    beta : float, default 0
+        KL coefficient :math:`\beta \ge 0`.
+    logp_ref : array_like, shape (B, L), optional
+        Token log-probabilities under the reference model (needed when ``beta > 0``).
+
+    Returns
+    -------
+    objective : float
+    dlogp : numpy.ndarray, shape (B, L)
+        :math:`\partial J / \partial \ell_{i,t}` (0 outside the mask).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lp = np.log([[0.5, 0.9]])
+    >>> J, d = sequence_surrogate(lp, lp, [2.0], np.ones((1, 2), bool), [0.5])
+    >>> J, d
+    (2.0, array([[1., 1.]]))
+    """
+    from .ppo import clipped_surrogate
+
+    lp = _real(logp, "logp")
+    lo = _real(logp_old, "logp_old")
+    m = np.asarray(mask)
+    if m.dtype != bool or m.ndim != 2:
+        raise ValueError(f"mask must be a 2-D boolean array (B, L), got dtype {m.dtype} and shape {m.shape}")
+    if lp.shape != m.shape or lo.shape != m.shape:
+        raise ValueError(f"logp {lp.shape}, logp_old {lo.shape} and mask {m.shape} must have the same shape")
+    B = m.shape[0]
+    A = _real(advantages, "advantages").reshape(-1)
+    w = _real(weights, "weights").reshape(-1)
+    if A.size != B or w.size != B:
+        raise ValueError(f"advantages and weights need one entry per answer ({B}), got {A.size} and {w.size}")
+    beta = float(beta)
+    if not (np.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+    ratio = np.exp(np.where(m, lp - lo, 0.0))
+    surr = clipped_surrogate(ratio, A[:, None], clip)
+    unclipped = ratio * A[:, None]
+    dterm = np.where(unclipped <= surr, unclipped, 0.0)
+    if beta > 0:
+        if logp_ref is None:
+            raise ValueError("logp_ref is needed when beta > 0")
+        lr = _real(logp_ref, "logp_ref")
+        if lr.shape != m.shape:
+            raise ValueError(f"logp_ref must have shape {m.shape}, got {lr.shape}")
+        lr = np.where(m, lr, lp)
+        surr = surr - beta * kl_k3(lp, lr)
+        dterm = dterm + beta * np.expm1(lr - lp)
+    scale = (w / B)[:, None]
+    J = float(np.sum(np.where(m, surr, 0.0) * scale))
+    return J, np.where(m, dterm * scale, 0.0)

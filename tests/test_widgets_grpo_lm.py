@@ -1,0 +1,81 @@
+"""Tests for pgcore.widgets.grpo_lm: the chapter-13 explorer's update logic and figures."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from pgcore import grpo_lm as gl, tiny_lm as lm  # noqa: E402
+from pgcore.plotting import png_bytes  # noqa: E402
+from pgcore.widgets import grpo_lm as wg  # noqa: E402
+
+
+class Small(wg.GrpoLMExplorer):
+    n_iters = 4
+    n_prompts = 4
+    eval_every = 2
+
+
+@pytest.fixture(scope="module")
+def setup():
+    task = gl.addition_task(n_test=200)
+    p, _ = gl.pretrain(task, target=0.02, max_steps=200, hidden=32, seed=0)
+    return task, p
+
+
+def test_explorer_result_is_the_library_run(setup):
+    task, p = setup
+    ex = Small(task, p)
+    r = ex.result
+    lib = gl.train_lm(task, p, "grpo", n_iters=4, n_prompts=4, group_size=8, beta=0.04, clip=0.2,
+                      length_norm="sequence", verifier="true", eval_every=2, seed=Small.seed)
+    np.testing.assert_allclose(r["accuracy"], lib.accuracy)
+    np.testing.assert_allclose(r["kl"], lib.kl)
+    assert r["final"] == lib.accuracy[-1]
+    assert png_bytes(ex.fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    # the figure shows what was computed
+    np.testing.assert_allclose(ex.l_true.get_ydata(), r["accuracy"])
+    np.testing.assert_allclose(ex.l_flaw.get_ydata(), r["flawed"])
+
+
+@pytest.mark.parametrize("values", [
+    {"group_size": 2}, {"group_size": 16, "beta": 0.0}, {"clip": 1.0, "beta": 0.5},
+    {"length_norm": "constant", "verifier": "units"}, {"length_norm": "bogus", "verifier": "bogus"},
+])
+def test_explorer_extremes_never_raise(setup, values):
+    task, p = setup
+    ex = Small(task, p)
+    r = ex.set(**values)
+    assert np.isfinite(r["accuracy"]).all() and np.isfinite(r["kl"]).all()
+    if values.get("verifier") == "units":
+        assert r["verifier"] == "units"
+    if values.get("verifier") == "bogus":
+        assert r["verifier"] == "true" and r["length_norm"] == "sequence"
+
+
+def test_explorer_settings_change_the_run(setup):
+    task, p = setup
+    ex = Small(task, p)
+    a = ex.result["flawed"].copy()
+    b = ex.set(verifier="units")["flawed"]
+    assert not np.allclose(a, b)
+    assert ex.set(group_size=3)["G"] == 3
+
+
+def test_explorer_rejects_a_wrong_task(setup):
+    _, p = setup
+    with pytest.raises(TypeError, match="AdditionTask"):
+        wg.GrpoLMExplorer("addition", p)
+
+
+def test_plot_runs(setup):
+    task, p = setup
+    res = [gl.train_lm(task, p, "grpo", n_iters=2, n_prompts=2, group_size=2, eval_every=1, seed=s)
+           for s in range(2)]
+    fig = wg.plot_runs({"a": res}, "accuracy", baseline=0.1)
+    y = fig.axes[0].lines[0].get_ydata()
+    np.testing.assert_allclose(y, np.mean([r.accuracy for r in res], axis=0))
+    fig2 = wg.plot_runs({"a": res}, "kl")
+    assert png_bytes(fig2)[:4] == b"\x89PNG"
