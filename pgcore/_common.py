@@ -30,7 +30,7 @@ def _sample_index(cdf, u):
     The number of entries ``<= u``, capped at the last index: the same rule as
     the compiled kernel, so both draw the same action from the same uniform.
     """
-    idx = (u[..., None] >= cdf).sum(axis=-1)
+    idx = (u[..., None] >= cdf).sum(axis=-1, dtype=np.intp)
     return np.minimum(idx, cdf.shape[-1] - 1)
 
 

@@ -331,7 +331,7 @@ def gradient_bandit(means, step_size, n_steps, baseline=True, reward_std=1.0, se
     rows = np.arange(n)
     best = np.argmax(means, axis=1)
     is_best = np.isclose(means, means.max(axis=1, keepdims=True), rtol=0, atol=0)
-    actions = np.empty((n, n_steps), dtype=np.int64)
+    actions = np.empty((n, n_steps), dtype=np.intp)
     rewards = np.empty((n, n_steps))
     prob_opt = np.empty((n, n_steps))
     r_bar = np.zeros(n)

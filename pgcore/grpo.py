@@ -200,12 +200,12 @@ def _group_update(rewards, theta, group_size, method, rng):
     pi = _softmax_rows(theta)
     cdf = _cdf_rows(pi)
     u = rng.random(lead + (P, group_size))
-    a = np.zeros(u.shape, dtype=np.int64)
+    a = np.zeros(u.shape, dtype=np.intp)  # intp: np.bincount needs it (int32 in the browser)
     for k in range(K - 1):  # index = number of cdf entries <= u (as _sample_index)
         a += u >= cdf[..., k, None]
     r = rewards[np.arange(P)[:, None], a]
     adv = group_advantages(r, method)
-    rows = np.arange(int(np.prod(lead + (P,))), dtype=np.int64).reshape(lead + (P, 1))
+    rows = np.arange(int(np.prod(lead + (P,))), dtype=np.intp).reshape(lead + (P, 1))
     counts = np.bincount((rows * K + a).ravel(), weights=adv.ravel(), minlength=rows.size * K)
     g = counts.reshape(lead + (P, K)) - adv.sum(axis=-1, keepdims=True) * pi
     g /= group_size * P

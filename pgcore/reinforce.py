@@ -208,11 +208,11 @@ def _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal, policy_cdf
     rows = np.arange(n)
     all_det = bool((next_det >= 0).all())
     L = 64
-    Sb = np.zeros((n, L), dtype=np.int64)
-    Ab = np.zeros((n, L), dtype=np.int64)
+    Sb = np.zeros((n, L), dtype=np.intp)  # index arrays are intp: int32 in the browser (Pyodide)
+    Ab = np.zeros((n, L), dtype=np.intp)
     Rb = np.zeros((n, L))
     if start_det >= 0:
-        s = np.full(n, start_det, dtype=np.int64)
+        s = np.full(n, start_det, dtype=np.intp)
     else:
         s = _sample_index(np.broadcast_to(start_cdf, (n, S)), draw(rows))
     T = np.zeros(n, dtype=np.int64)
@@ -229,7 +229,7 @@ def _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal, policy_cdf
         cdf = policy_cdf(ai, st)
         u = draw(ai)
         # the index is the number of cdf entries <= u (the last entry is 1 > u)
-        a = (u >= cdf[:, 0]).astype(np.int64) if A == 2 else (u[:, None] >= cdf).sum(axis=1)
+        a = (u >= cdf[:, 0]).astype(np.intp) if A == 2 else (u[:, None] >= cdf).sum(axis=1)
         Sb[ai, t] = st
         Ab[ai, t] = a
         Rb[ai, t] = R[st, a]
@@ -273,7 +273,7 @@ def _score_sums(coef, Sb, Ab, x, xbar):
     """
     n = coef.shape[0]
     S, A, d = x.shape
-    flat = (np.arange(n)[:, None] * (S * A) + Sb * A + Ab)[:, ::-1].ravel()
+    flat = (np.arange(n, dtype=np.intp)[:, None] * (S * A) + Sb * A + Ab)[:, ::-1].ravel()
     C = np.bincount(flat, weights=coef[:, ::-1].ravel(), minlength=n * S * A).reshape(n, S, A)
     if xbar.ndim == 2:
         xbar = np.broadcast_to(xbar, (n, S, d))
