@@ -1,9 +1,18 @@
-"""Give every chapter notebook a first cell that installs pgcore on Google Colab.
+"""Give every chapter notebook a first cell that installs pgcore where the notebook runs alone.
 
-Colab opens a single notebook with none of the repository around it, so the
-notebook must install the book's package itself. The cell does nothing
-anywhere else (Binder, a local JupyterLab, nbval), and the tag
-``remove-cell`` keeps it out of the HTML book.
+Google Colab and the book's live edition (JupyterLite in the reader's
+browser, with the Pyodide kernel) open a single notebook with none of the
+repository around it, so the notebook must install the book's package itself:
+
+* on Colab (``google.colab`` imported), pgcore from the repository, with pip;
+* in the browser (``pyodide`` imported), numpy and matplotlib from the Pyodide
+  distribution, then pgcore and the widgets (comm, jupyterlab_widgets,
+  ipywidgets) from the wheels the book's own web site serves (``piplite``,
+  PyPI fallback off: see ``tools/pg_live.py``). ``deps=False``: the kernel
+  already has IPython and traitlets, and nothing else is wanted.
+
+The cell does nothing anywhere else (Binder, a local JupyterLab, nbval) and
+prints nothing; the tag ``remove-cell`` keeps it out of the HTML book.
 
 The repository address is read from ``_config.yml`` (``repository.url`` and
 ``repository.branch``), the one place it is set. After pointing
@@ -30,11 +39,17 @@ def cell_source():
     repo = config["repository"]
     url, branch = repo["url"].rstrip("/"), repo.get("branch", "main")
     return (
-        "# Runs only on Google Colab, which opens this notebook without the rest of the book:\n"
-        "# install the book's package, pgcore, from the repository. Elsewhere it does nothing.\n"
+        "# Runs only where this notebook is opened without the rest of the book; elsewhere it does nothing.\n"
+        "# Google Colab: install the book's package, pgcore, from the repository.\n"
+        "# In the browser (the book's \"Run live\" button, JupyterLite): load numpy and matplotlib, and\n"
+        "# install pgcore and the widgets from the wheels served by the book's web site.\n"
         "import sys\n"
         "if \"google.colab\" in sys.modules:\n"
-        f"    %pip install --quiet \"pgcore @ git+{url}@{branch}\""
+        f"    %pip install --quiet \"pgcore @ git+{url}@{branch}\"\n"
+        "if \"pyodide\" in sys.modules:\n"
+        "    import piplite, pyodide_js\n"
+        "    await pyodide_js.loadPackage([\"numpy\", \"matplotlib\"])\n"
+        "    await piplite.install([\"comm\", \"jupyterlab_widgets\", \"ipywidgets\", \"pgcore\"], deps=False)"
     )
 
 
@@ -60,8 +75,8 @@ def main(argv):
             nb.cells.insert(idx, cell)
         nbformat.write(nb, path)
     if check and stale:
-        print("Colab install cell missing or out of date in: " + ", ".join(stale)
-              + "\nRun `make colab-cells` (then re-execute those notebooks).")
+        print("Install cell (Colab / browser) missing or out of date in: " + ", ".join(stale)
+              + "\nRun `make colab-cells` (the cell prints nothing: no re-execution needed).")
         return 1
     print(("checked" if check else "updated") + f": {len(stale)} notebook(s) " + ("need an update" if check else "changed"))
     return 0
