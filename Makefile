@@ -49,6 +49,8 @@ $(STAMP): requirements.txt pyproject.toml pgcore/_ckernels.c
 	  || { echo "error: Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1)); run e.g. 'make PYTHON=python3.11'" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+	@# one line: the compiled kernel, or (no C compiler) the numpy fallback
+	@$(BIN)/python -W ignore -c 'import pgcore._kernels as k; print(k.status())'
 	touch $@
 
 $(JCACHE_STAMP): $(STAMP) $(PGCORE_SRC)
