@@ -385,7 +385,7 @@ def _mdp_arrays(mdp, policy):
 
 def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
               baseline_step_size=None, baseline_features=None, max_steps=10_000,
-              record_theta=False, update="episode", backend=None):
+              record_theta=False, update="episode", backend=None, w0=None):
     r"""Episodic REINFORCE, optionally with a learned state-value baseline; many runs at once.
 
     Every episode of every run is sampled with :math:`\theta` held fixed; then,
@@ -456,6 +456,9 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
         Add the episode's terms at once, or one after another (see above).
     backend : {None, "c", "numpy"}
         None uses the compiled kernel when it is built (:func:`kernel_backend`).
+    w0 : array_like, shape (m,) or (n_runs, m), optional
+        Initial baseline weights (default 0), e.g. the ``w`` of an earlier
+        call, to continue a study in pieces.
 
     Returns
     -------
@@ -489,8 +492,8 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
         raise ValueError("theta0 must be finite")
     theta = np.ascontiguousarray(np.broadcast_to(theta, (n_runs, d)), dtype=float).copy()
     if baseline_step_size is None:
-        if baseline_features is not None:
-            raise ValueError("baseline_features given without baseline_step_size")
+        if baseline_features is not None or w0 is not None:
+            raise ValueError("baseline_features or w0 given without baseline_step_size")
         xw = w = None
         alpha_w = 0.0
     else:
@@ -499,7 +502,14 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
         if xw.ndim != 2 or xw.shape[0] != S or xw.shape[1] < 1 or not np.isfinite(xw).all():
             raise ValueError(f"baseline_features must be a finite array of shape ({S}, m), got {xw.shape}")
         xw = np.ascontiguousarray(xw)
-        w = np.zeros((n_runs, xw.shape[1]))
+        m = xw.shape[1]
+        if w0 is None:
+            w = np.zeros((n_runs, m))
+        else:
+            w = array(w0, "w0")
+            if w.shape not in ((m,), (n_runs, m)):
+                raise ValueError(f"w0 must have shape ({m},) or ({n_runs}, {m}), got {w.shape}")
+            w = np.ascontiguousarray(np.broadcast_to(w, (n_runs, m)), dtype=float).copy()
     choice(update, "update", ("episode", "step"))
     if backend is not None:
         choice(backend, "backend", ("c", "numpy"))

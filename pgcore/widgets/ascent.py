@@ -274,6 +274,8 @@ class AscentExplorer(Explorer):
     """
 
     title = "gradient ascent"
+    limits = {"step_size": (1e-3, 1e3, "float"), "n_steps": (1, 200, "int"), "theta1": (-4.0, 4.0, "float"),
+              "theta2": (-4.0, 4.0, "float")}
     defaults = {"landscape": "corridor", "step_size": 0.3, "n_steps": 30,
                 "theta1": -2.5, "theta2": 2.0}
 
