@@ -128,6 +128,12 @@ static void policy_row(const double *xs, const double *theta, int64_t A, int64_t
 #endif
 PG_EXPORT const char *pg_source_sha256(void) { return PG_SOURCE_SHA256; }
 
+/* The longest episode kept in memory (steps). An episode still running after
+ * this many steps while max_steps allows more stops the study (status -3)
+ * instead of growing its buffers until the machine runs out of memory; the
+ * numpy fallback (pgcore._kernels.MAX_EPISODE_STEPS) does the same. */
+#define PG_MAX_EPISODE_STEPS ((int64_t)1 << 20)
+
 /* a * b as a size_t, or 0 when it does not fit (the callers treat 0 as "too big") */
 static size_t mul_size(size_t a, size_t b)
 {
@@ -279,6 +285,10 @@ static int run_block(const pg_args *pa, int64_t r0, int64_t r1)
                 if (stamp[s] != e) {
                     policy_row(x + s * A * d, th, A, d, h, cdf + s * A, xbar + s * d);
                     stamp[s] = e;
+                }
+                if (T >= PG_MAX_EPISODE_STEPS) {
+                    status = -3;
+                    goto done;
                 }
                 if (T >= cap && grow_steps(T + 1, max_steps, &cap, &states, &actions, &rewards, &G, &discs)) {
                     status = -1;

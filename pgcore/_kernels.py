@@ -13,6 +13,9 @@ A library built from another version of ``_ckernels.c`` than the one next to
 this file (its compiled-in SHA-256 differs) is never loaded: the numpy version
 runs instead and a :class:`RuntimeWarning` says so once.
 
+``PGCORE_KERNEL_LIB`` names another build of the same source to load instead
+(the tests use one compiled with AddressSanitizer).
+
 The environment variable ``PGCORE_KERNEL`` chooses: ``numpy`` never uses the
 kernel, ``c`` requires it (an ImportError if it is missing), anything else
 (the default) uses it when it is there.
@@ -67,13 +70,19 @@ def _load():
         _STATUS = ("pgcore: the C kernel is not built (no C compiler at install time?): the numpy fallback "
                    "of reinforce is in use (same numbers, slower)")
         try:
-            spec = importlib.util.find_spec("pgcore._ckernels")
-            if spec is not None and spec.origin and os.path.isfile(spec.origin):
-                lib = ctypes.CDLL(spec.origin)
+            # PGCORE_KERNEL_LIB: another build of the same source to load instead
+            # (the tests load one compiled with AddressSanitizer this way)
+            path = os.environ.get("PGCORE_KERNEL_LIB", "").strip()
+            if not path:
+                spec = importlib.util.find_spec("pgcore._ckernels")
+                path = spec.origin if spec is not None and spec.origin else ""
+            if path and os.path.isfile(path):
+                spec_origin = path
+                lib = ctypes.CDLL(path)
                 built = _built_sha(lib)
                 want = source_sha256()
                 if want is not None and built != want:
-                    _STATUS = (f"pgcore: the compiled kernel {os.path.basename(spec.origin)} was built from another "
+                    _STATUS = (f"pgcore: the compiled kernel {os.path.basename(spec_origin)} was built from another "
                                f"version of _ckernels.c (hash {built[:12]}, source {want[:12]}): it is not used, the "
                                "numpy fallback of reinforce is in use; rebuild with `pip install -e .`")
                     warnings.warn(_STATUS, RuntimeWarning, stacklevel=3)
@@ -99,6 +108,18 @@ def _load():
         raise ImportError("PGCORE_KERNEL=c but the compiled kernel pgcore._ckernels is not built; "
                           "reinstall pgcore with a C compiler available (pip install -e .)")
     return _LIB
+
+
+#: The longest episode kept in memory, as ``PG_MAX_EPISODE_STEPS`` in ``_ckernels.c``.
+MAX_EPISODE_STEPS = 2**20
+
+
+def too_long_message(max_steps):
+    """What both backends say when an episode outgrows :data:`MAX_EPISODE_STEPS`."""
+    return (f"an episode was still running after {MAX_EPISODE_STEPS} steps (max_steps={max_steps} allows more, "
+            f"but one episode keeps at most {MAX_EPISODE_STEPS} steps in memory): the policy almost never "
+            f"reaches a terminal state. Pass max_steps <= {MAX_EPISODE_STEPS} to cut such episodes off "
+            "(they are then reported as truncated).")
 
 
 def _built_sha(lib):
@@ -173,6 +194,8 @@ def reinforce_c(P_cdf, next_det, R, start_cdf, start_det, terminal, gamma, x, th
         _addr(hist), _threads(n_runs, n_episodes),
     )
     del ifaces  # the bit generators (and their states) outlive the call via ``bitgens``
+    if status == -3:
+        raise RuntimeError(too_long_message(max_steps))
     if status == -2:  # pragma: no cover - the caller checks the sizes first
         raise ValueError(f"the REINFORCE kernel refused the sizes n_runs={n_runs}, n_episodes={n_episodes}, "
                          f"S={S}, A={A}, d={d}, m={m}, max_steps={max_steps}")

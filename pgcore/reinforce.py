@@ -220,6 +220,8 @@ def _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal, policy_cdf
     alive = (terminal[s] == 0) & (max_steps > 0)
     t = 0
     while alive.any():
+        if t >= _kernels.MAX_EPISODE_STEPS:  # as the compiled kernel: no unbounded buffers
+            raise RuntimeError(_kernels.too_long_message(max_steps))
         if t >= L:
             Sb = np.concatenate([Sb, np.zeros_like(Sb)], axis=1)
             Ab = np.concatenate([Ab, np.zeros_like(Ab)], axis=1)
@@ -491,9 +493,15 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
     if not np.isfinite(theta).all():
         raise ValueError("theta0 must be finite")
     theta = np.ascontiguousarray(np.broadcast_to(theta, (n_runs, d)), dtype=float).copy()
+    if max_steps > _kernels.MAX_EPISODE_STEPS:
+        # no cut-off in reach: a first policy that can never end an episode is refused now
+        for row in np.unique(theta, axis=0):
+            refuse_endless(mdp, policy.probs(row), "an episode (max_steps is too large to cut it off)")
     if baseline_step_size is None:
-        if baseline_features is not None or w0 is not None:
-            raise ValueError("baseline_features or w0 given without baseline_step_size")
+        if baseline_features is not None:
+            raise ValueError("baseline_features given without baseline_step_size")
+        if w0 is not None:
+            raise ValueError("w0 given without baseline_step_size")
         xw = w = None
         alpha_w = 0.0
     else:

@@ -58,7 +58,6 @@ class PerformanceExplorer(Explorer):
 
     title = "the short corridor: p -> v_π(s) and J(p)"
     defaults = {"p": 0.8}
-    limits = {"p": (0.0, 1.0, "float")}
 
     def make_figure(self):
         fig, (ax_v, ax_j) = new_figure(ncols=2, width=9.6, height=3.6, large=self.large)

@@ -77,7 +77,6 @@ class SoftmaxExplorer(Explorer):
 
     title = "softmax of numerical preferences"
     defaults = {"h1": 3.0, "h2": 2.0, "h3": 4.0, "h4": 5.0, "h5": 1.0, "temperature": 1.0}
-    limits = {**{f"h{i}": (-10.0, 10.0, "float") for i in range(1, 6)}, "temperature": (1e-2, 1e2, "float")}
 
     def make_figure(self):
         fig, (ax, ax_log) = new_figure(ncols=2, width=8.4, height=3.6, large=self.large)

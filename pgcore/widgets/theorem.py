@@ -152,7 +152,6 @@ class TheoremExplorer(Explorer):
 
     title = "the policy gradient theorem on the short corridor"
     defaults = {"theta1": 0.0, "theta2": 0.0}
-    limits = {"theta1": (-5.0, 5.0, "float"), "theta2": (-6.0, 6.0, "float")}
     eps = 1e-5
 
     def __init__(self, large=False, **values):
