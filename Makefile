@@ -44,15 +44,20 @@ all: book
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml pgcore/_ckernels.c
+$(STAMP): requirements.txt pyproject.toml setup.py pgcore/_ckernels.c
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "error: Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1)); run e.g. 'make PYTHON=python3.11'" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt
+	@# one line: the compiled kernel, or (no C compiler) the numpy fallback
+	@$(BIN)/python -W ignore -c 'import pgcore._kernels as k; print(k.status())'
 	touch $@
 
-$(JCACHE_STAMP): $(STAMP) $(PGCORE_SRC)
-	rm -rf $(JCACHE)
+# Sphinx's saved environment (_build/.doctrees) goes too: otherwise Sphinx
+# sees no changed notebook, rebuilds "0 source files" and the pages keep the
+# outputs of the old pgcore although the cache was cleared (issue 10).
+$(JCACHE_STAMP): $(STAMP) $(PGCORE_SRC) setup.py
+	rm -rf $(JCACHE) _build/.doctrees
 	mkdir -p _build
 	touch $@
 

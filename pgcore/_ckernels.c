@@ -121,6 +121,52 @@ static void policy_row(const double *xs, const double *theta, int64_t A, int64_t
     for (a = last; a < A; a++) cdf[a] = 1.0;
 }
 
+/* The hash of this file's source, set by setup.py at build time, so that
+ * pgcore/_kernels.py can refuse a library built from another version. */
+#ifndef PG_SOURCE_SHA256
+#define PG_SOURCE_SHA256 "unknown"
+#endif
+PG_EXPORT const char *pg_source_sha256(void) { return PG_SOURCE_SHA256; }
+
+/* The longest episode kept in memory (steps). An episode still running after
+ * this many steps while max_steps allows more stops the study (status -3)
+ * instead of growing its buffers until the machine runs out of memory; the
+ * numpy fallback (pgcore._kernels.MAX_EPISODE_STEPS) does the same. */
+#define PG_MAX_EPISODE_STEPS ((int64_t)1 << 20)
+
+/* a * b as a size_t, or 0 when it does not fit (the callers treat 0 as "too big") */
+static size_t mul_size(size_t a, size_t b)
+{
+    if (a != 0 && b > SIZE_MAX / a) return 0;
+    return a * b;
+}
+
+/* Grow the per-episode buffers to hold at least need entries (doubling, at
+ * most max_steps). Returns 0, or -1 if the memory is not there. */
+static int grow_steps(int64_t need, int64_t max_steps, int64_t *cap, int32_t **states, int32_t **actions,
+                      double **rewards, double **G, double **discs)
+{
+    int64_t c = *cap;
+    size_t n4, n8;
+    void *p;
+    while (c < need) c = (c > max_steps / 2) ? max_steps : 2 * c;
+    n4 = mul_size((size_t)c, sizeof(int32_t));
+    n8 = mul_size((size_t)c, sizeof(double));
+    if (n4 == 0 || n8 == 0) return -1;
+    if (!(p = realloc(*states, n4))) return -1;
+    *states = p;
+    if (!(p = realloc(*actions, n4))) return -1;
+    *actions = p;
+    if (!(p = realloc(*rewards, n8))) return -1;
+    *rewards = p;
+    if (!(p = realloc(*G, n8))) return -1;
+    *G = p;
+    if (!(p = realloc(*discs, n8))) return -1;
+    *discs = p;
+    *cap = c;
+    return 0;
+}
+
 static int cmp_int32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -183,17 +229,21 @@ static int run_block(const pg_args *pa, int64_t r0, int64_t r1)
     uint8_t *truncated = pa->truncated, *diverged = pa->diverged;
     void **rng_states = pa->rng_states;
     pg_next_double *rng_next = pa->rng_next;
-    int32_t *states = malloc(sizeof(int32_t) * (size_t)(max_steps > 0 ? max_steps : 1));
-    int32_t *actions = malloc(sizeof(int32_t) * (size_t)(max_steps > 0 ? max_steps : 1));
-    double *rewards = malloc(sizeof(double) * (size_t)(max_steps > 0 ? max_steps : 1));
-    double *G = malloc(sizeof(double) * (size_t)(max_steps > 0 ? max_steps : 1));
+    /* the step buffers start small and grow with the longest episode (an
+     * episode may be allowed max_steps = 2^62 steps and take 20) */
+    int64_t cap = max_steps < 1024 ? (max_steps > 0 ? max_steps : 1) : 1024;
+    int32_t *states = malloc(sizeof(int32_t) * (size_t)cap);
+    int32_t *actions = malloc(sizeof(int32_t) * (size_t)cap);
+    double *rewards = malloc(sizeof(double) * (size_t)cap);
+    double *G = malloc(sizeof(double) * (size_t)cap);
+    double *discs = malloc(sizeof(double) * (size_t)cap);
+    /* sizes were checked by pg_reinforce: S * A * max(S, d) fits a size_t */
     double *cdf = malloc(sizeof(double) * (size_t)(S * A));
     double *xbar = malloc(sizeof(double) * (size_t)(S * d));
     double *h = malloc(sizeof(double) * (size_t)A);
     double *g = malloc(sizeof(double) * (size_t)(d > 0 ? d : 1));
     double *cdf1 = malloc(sizeof(double) * (size_t)A);
     double *xbar1 = malloc(sizeof(double) * (size_t)(d > 0 ? d : 1));
-    double *discs = malloc(sizeof(double) * (size_t)(max_steps > 0 ? max_steps : 1));
     double *C = calloc((size_t)(S * A), sizeof(double));
     int32_t *touched = malloc(sizeof(int32_t) * (size_t)(S * A));
     int64_t *sa_stamp = malloc(sizeof(int64_t) * (size_t)(S * A));
@@ -235,6 +285,14 @@ static int run_block(const pg_args *pa, int64_t r0, int64_t r1)
                 if (stamp[s] != e) {
                     policy_row(x + s * A * d, th, A, d, h, cdf + s * A, xbar + s * d);
                     stamp[s] = e;
+                }
+                if (T >= PG_MAX_EPISODE_STEPS) {
+                    status = -3;
+                    goto done;
+                }
+                if (T >= cap && grow_steps(T + 1, max_steps, &cap, &states, &actions, &rewards, &G, &discs)) {
+                    status = -1;
+                    goto done;
                 }
                 a = sample_cdf(cdf + s * A, A, next(st));
                 sa = s * A + a;
@@ -358,7 +416,7 @@ static void *run_job(void *arg)
 #endif
 
 /*
- * Returns 0 on success, -1 if memory could not be allocated (or a thread
+ * Returns 0 on success, -2 if a size is out of range (nothing is allocated), -1 if memory could not be allocated (or a thread
  * could not be started). n_threads > 1 splits the runs into that many
  * contiguous blocks (POSIX threads; one thread on Windows). The results do not
  * depend on n_threads: every run has its own random numbers.
@@ -375,6 +433,16 @@ PG_EXPORT int pg_reinforce(
     double *returns, int64_t *lengths, uint8_t *truncated, uint8_t *diverged,
     double *theta_hist, int n_threads)
 {
+    /* Refuse what the buffers cannot hold before allocating anything (-2):
+     * every count positive, state-action indices within int32, and every
+     * array size (in bytes) within a size_t. */
+    if (n_runs < 1 || n_episodes < 1 || S < 1 || A < 1 || d < 1 || m < 0 || max_steps < 1) return -2;
+    if (S > INT32_MAX / A) return -2;
+    if (mul_size(mul_size((size_t)(S * A), (size_t)(S > d ? S : d)), sizeof(double)) == 0) return -2;
+    if (mul_size(mul_size((size_t)n_runs, (size_t)n_episodes + 1), mul_size((size_t)d, sizeof(double))) == 0)
+        return -2;
+    if (m > 0 && mul_size(mul_size((size_t)S, (size_t)m), sizeof(double)) == 0) return -2;
+    {
     pg_args pa = {n_runs, n_episodes, S, A, d, P_cdf, next_det, R, start_cdf, start_det, terminal,
                   gamma, x, theta, step_size, m, xw, w, baseline_step_size, max_steps, per_step,
                   rng_states, rng_next, returns, lengths, truncated, diverged, theta_hist};
@@ -410,6 +478,7 @@ PG_EXPORT int pg_reinforce(
     (void)n_threads;
 #endif
     return run_block(&pa, 0, n_runs);
+    }
 }
 
 /* An empty module, so that setuptools can build and install this file. */

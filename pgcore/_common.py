@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import integer, real
+
 
 def _positive_int(value, name, minimum=1):
-    try:
-        ivalue = int(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an integer, got {value!r}") from None
-    if ivalue != value or ivalue < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return ivalue
+    """An integer >= ``minimum`` (see :func:`pgcore._validate.integer`)."""
+    return integer(value, name, minimum=minimum)
 
 
 def _step(value, name, allow_zero=False):
-    value = float(value)
-    ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        kind = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a {kind} finite number, got {value!r}")
-    return value
+    """A finite step size > 0 (>= 0 with ``allow_zero``) (see :func:`pgcore._validate.real`)."""
+    return real(value, name, minimum=0.0, strict=not allow_zero)
 
 
 def _sample_index(cdf, u):

@@ -9,6 +9,13 @@ which gives bit-for-bit the same numbers from the same seed, only slower.
 The kernel splits the runs over up to 4 threads (``PGCORE_THREADS`` sets the
 number); the numbers do not depend on it.
 
+A library built from another version of ``_ckernels.c`` than the one next to
+this file (its compiled-in SHA-256 differs) is never loaded: the numpy version
+runs instead and a :class:`RuntimeWarning` says so once.
+
+``PGCORE_KERNEL_LIB`` names another build of the same source to load instead
+(the tests use one compiled with AddressSanitizer).
+
 The environment variable ``PGCORE_KERNEL`` chooses: ``numpy`` never uses the
 kernel, ``c`` requires it (an ImportError if it is missing), anything else
 (the default) uses it when it is there.
@@ -17,15 +24,34 @@ kernel, ``c`` requires it (an ImportError if it is missing), anything else
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import importlib.util
 import os
+import warnings
 
 import numpy as np
 
-__all__ = ["available", "backend", "reinforce_c"]
+__all__ = ["available", "backend", "reinforce_c", "status", "source_sha256"]
 
 _LIB = None
 _TRIED = False
+_STATUS = "not loaded yet"
+_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ckernels.c")
+
+
+def source_sha256():
+    """SHA-256 of the ``_ckernels.c`` next to this file, or None when it is not there (a wheel)."""
+    try:
+        with open(_SOURCE, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def status():
+    """One line saying which REINFORCE backend is in use and why (printed by ``make venv``)."""
+    _load()
+    return _STATUS
 
 _i64 = ctypes.c_int64
 _dbl = ctypes.c_double
@@ -34,16 +60,33 @@ _ptr = ctypes.c_void_p
 
 def _load():
     """The ctypes library, or None when it is not built (or disabled)."""
-    global _LIB, _TRIED
+    global _LIB, _TRIED, _STATUS
     choice = os.environ.get("PGCORE_KERNEL", "").strip().lower()
     if choice == "numpy":
+        _STATUS = "pgcore: PGCORE_KERNEL=numpy, the numpy fallback of reinforce is in use"
         return None
     if not _TRIED:
         _TRIED = True
+        _STATUS = ("pgcore: the C kernel is not built (no C compiler at install time?): the numpy fallback "
+                   "of reinforce is in use (same numbers, slower)")
         try:
-            spec = importlib.util.find_spec("pgcore._ckernels")
-            if spec is not None and spec.origin and os.path.isfile(spec.origin):
-                lib = ctypes.CDLL(spec.origin)
+            # PGCORE_KERNEL_LIB: another build of the same source to load instead
+            # (the tests load one compiled with AddressSanitizer this way)
+            path = os.environ.get("PGCORE_KERNEL_LIB", "").strip()
+            if not path:
+                spec = importlib.util.find_spec("pgcore._ckernels")
+                path = spec.origin if spec is not None and spec.origin else ""
+            if path and os.path.isfile(path):
+                spec_origin = path
+                lib = ctypes.CDLL(path)
+                built = _built_sha(lib)
+                want = source_sha256()
+                if want is not None and built != want:
+                    _STATUS = (f"pgcore: the compiled kernel {os.path.basename(spec_origin)} was built from another "
+                               f"version of _ckernels.c (hash {built[:12]}, source {want[:12]}): it is not used, the "
+                               "numpy fallback of reinforce is in use; rebuild with `pip install -e .`")
+                    warnings.warn(_STATUS, RuntimeWarning, stacklevel=3)
+                    raise ImportError(_STATUS)
                 fn = lib.pg_reinforce
                 fn.restype = ctypes.c_int
                 fn.argtypes = [
@@ -58,12 +101,36 @@ def _load():
                     _ptr, ctypes.c_int,  # theta_hist, n_threads
                 ]
                 _LIB = lib
+                _STATUS = "pgcore: the compiled C kernel of reinforce is in use"
         except (ImportError, OSError, AttributeError):  # pragma: no cover - depends on the build
             _LIB = None
     if _LIB is None and choice == "c":
         raise ImportError("PGCORE_KERNEL=c but the compiled kernel pgcore._ckernels is not built; "
                           "reinstall pgcore with a C compiler available (pip install -e .)")
     return _LIB
+
+
+#: The longest episode kept in memory, as ``PG_MAX_EPISODE_STEPS`` in ``_ckernels.c``.
+MAX_EPISODE_STEPS = 2**20
+
+
+def too_long_message(max_steps):
+    """What both backends say when an episode outgrows :data:`MAX_EPISODE_STEPS`."""
+    return (f"an episode was still running after {MAX_EPISODE_STEPS} steps (max_steps={max_steps} allows more, "
+            f"but one episode keeps at most {MAX_EPISODE_STEPS} steps in memory): the policy almost never "
+            f"reaches a terminal state. Pass max_steps <= {MAX_EPISODE_STEPS} to cut such episodes off "
+            "(they are then reported as truncated).")
+
+
+def _built_sha(lib):
+    """The source hash compiled into ``lib`` ("unknown" for a library without one)."""
+    try:
+        fn = lib.pg_source_sha256
+    except AttributeError:
+        return "none"
+    fn.restype = ctypes.c_char_p
+    fn.argtypes = []
+    return fn().decode("ascii", "replace")
 
 
 def available():
@@ -101,6 +168,8 @@ def reinforce_c(P_cdf, next_det, R, start_cdf, start_det, terminal, gamma, x, th
     :func:`pgcore.algorithms.reinforce`, prepares them).
     """
     lib = _load()
+    if lib is None:
+        raise ImportError("the compiled kernel is not available (see pgcore._kernels.status())")
     n_runs, d = theta.shape
     S, A = R.shape
     m = 0 if w is None else w.shape[1]
@@ -125,6 +194,11 @@ def reinforce_c(P_cdf, next_det, R, start_cdf, start_det, terminal, gamma, x, th
         _addr(hist), _threads(n_runs, n_episodes),
     )
     del ifaces  # the bit generators (and their states) outlive the call via ``bitgens``
+    if status == -3:
+        raise RuntimeError(too_long_message(max_steps))
+    if status == -2:  # pragma: no cover - the caller checks the sizes first
+        raise ValueError(f"the REINFORCE kernel refused the sizes n_runs={n_runs}, n_episodes={n_episodes}, "
+                         f"S={S}, A={A}, d={d}, m={m}, max_steps={max_steps}")
     if status != 0:  # pragma: no cover - out of memory
         raise MemoryError(f"the REINFORCE kernel could not allocate its buffers (max_steps={max_steps})")
     return returns, lengths, truncated.astype(bool), diverged.astype(bool), hist

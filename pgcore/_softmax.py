@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import array, real
+
 __all__ = ["softmax", "log_softmax"]
 
 
 def _check_preferences(h, temperature):
-    h = np.asarray(h, dtype=float)
+    h = array(h, "preferences", finite=False, min_size=1)
+    temperature = real(temperature, "temperature", minimum=0.0, strict=True)
     if np.isnan(h).any():
         raise ValueError(
             "preferences contain NaN; a preference must be a real number "

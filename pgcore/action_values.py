@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mdp import monte_carlo_returns
+from ._validate import integer
+from .mdp import check_policy, monte_carlo_returns, refuse_endless
 
 __all__ = [
     "value_iteration",
@@ -113,6 +114,11 @@ def monte_carlo_q(mdp, pi, n_episodes, seed=None, max_steps=100_000):
     >>> bool(abs(Q_hat[2, 1] - (-1.0)) < 1e-12)
     True
     """
+    pi = check_policy(mdp, pi)
+    # a standard error needs two returns (one gives 0/0 = NaN)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=2)
+    max_steps = integer(max_steps, "max_steps", minimum=1)
+    refuse_endless(mdp, pi, "an episode")
     rng = np.random.default_rng(seed)  # a Generator passes through unchanged
     Q_hat = np.zeros((mdp.n_states, mdp.n_actions))
     se = np.zeros_like(Q_hat)
@@ -121,5 +127,5 @@ def monte_carlo_q(mdp, pi, n_episodes, seed=None, max_steps=100_000):
             G = monte_carlo_returns(mdp, pi, n_episodes, seed=rng, max_steps=max_steps,
                                     start_state=s, first_action=a)
             Q_hat[s, a] = G.mean()
-            se[s, a] = G.std(ddof=1) / np.sqrt(len(G)) if len(G) > 1 else np.nan
+            se[s, a] = G.std(ddof=1) / np.sqrt(len(G))
     return Q_hat, se

@@ -15,11 +15,17 @@ Examples
 ...     z = np.exp(h - np.max(h, axis=-1, keepdims=True))
 ...     return z / z.sum(axis=-1, keepdims=True)
 >>> check_softmax(my_softmax)
-Correct: my_softmax agrees with the reference on 6 cases, including preferences of ±1000 and a 2-D table.
+Correct: my_softmax agrees with the reference on 11 cases, including preferences of ±1000 and a 2-D table.
 True
 """
 
 from __future__ import annotations
+
+import copy
+import signal
+import sys
+import threading
+import time
 
 import numpy as np
 
@@ -61,15 +67,92 @@ class _Verdict:
         return False
 
 
+#: Seconds one call of the student's function may take before the checker gives up on it.
+TIME_LIMIT = 5.0
+
+
+class _TimeLimit(BaseException):
+    """Raised inside the student's function when it runs past :data:`TIME_LIMIT`.
+
+    A BaseException, so that the student's own ``except Exception`` cannot swallow it.
+    """
+
+
+def _with_time_limit(f, args, seconds):
+    """``f(*args)``, interrupted with :class:`_TimeLimit` after ``seconds``.
+
+    In the main thread on a POSIX system a timer signal interrupts even a long
+    numpy call; elsewhere (a thread, Windows, the browser edition) a trace
+    function checks the clock on every line of Python the student wrote.
+    """
+    use_signal = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread())
+    if use_signal:
+        def on_alarm(signum, frame):
+            raise _TimeLimit()
+        try:
+            old = signal.signal(signal.SIGALRM, on_alarm)
+        except (ValueError, OSError):  # pragma: no cover - signals unavailable here
+            use_signal = False
+    if use_signal:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return f(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    deadline = time.monotonic() + seconds
+    old_trace = sys.gettrace()
+
+    def tracer(frame, event, arg):
+        if time.monotonic() > deadline:
+            raise _TimeLimit()
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        return f(*args)
+    finally:
+        sys.settrace(old_trace)
+
+
 def _call(verdict, f, *args):
-    """Call the student's function; turn an exception into a plain-words message."""
+    """Call the student's function; turn an exception, an exit or a hang into a plain-words message."""
+    shown = ", ".join(_short(a) for a in args)
     try:
         with np.errstate(all="ignore"):
-            return True, f(*args)
+            return True, _with_time_limit(f, args, TIME_LIMIT)
+    except _TimeLimit:
+        return False, verdict.fail(
+            f"{verdict.name}({shown}) was still running after {TIME_LIMIT:g} s, so the checker stopped it. "
+            "Look for a loop that never ends (a while loop whose condition never becomes false).")
+    except SystemExit as exc:
+        return False, verdict.fail(
+            f"{verdict.name}({shown}) called sys.exit({exc.code!r}) (or exit()); return the answer instead.")
+    except KeyboardInterrupt:
+        return False, verdict.fail(f"{verdict.name}({shown}) was interrupted (KeyboardInterrupt) before it returned.")
     except Exception as exc:  # the student's code may raise anything
-        shown = ", ".join(_short(a) for a in args)
         return False, verdict.fail(
             f"{verdict.name}({shown}) stopped with {type(exc).__name__}: {exc}")
+
+
+def _is_complex(value):
+    return np.iscomplexobj(value) or isinstance(value, complex)
+
+
+def _number_answer(verdict, value):
+    """The student's answer as one real float, or None after saying why it is not one."""
+    if _is_complex(value):
+        verdict.fail(f"{verdict.name} returned the complex number {value!r}; expected one real number")
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        verdict.fail(f"{verdict.name} returned {type(value).__name__}; expected one number")
+        return None
+    if arr.size != 1:
+        verdict.fail(f"{verdict.name} returned {arr.size} numbers (shape {arr.shape}); expected one number")
+        return None
+    return float(arr.reshape(()))
 
 
 def _short(x):
@@ -92,6 +175,9 @@ def _array_answer(verdict, f, args, shape, what):
     """
     ok, value = _call(verdict, f, *args)
     if not ok:
+        return None
+    if _is_complex(value):
+        verdict.fail(f"{verdict.name} returned complex numbers; expected an array of real numbers ({what})")
         return None
     try:
         arr = np.asarray(value, dtype=float)
@@ -178,6 +264,14 @@ def check_softmax(f):
         np.array([[2.0, -1.0], [0.5, 0.5], [3.0, 0.0]]),
         np.array([1000.0, 999.0, 0.0]),
         np.array([-1000.0, -1001.0, -1002.0]),
+        # rows of very different scale: the max of the whole table is not each row's
+        np.array([[1000.0, 999.0], [0.0, -1.0]]),
+        # extreme entries in every position: not only the row mean or the first entry will do
+        np.array([2000.0, 0.0, 0.0]),
+        np.array([0.0, 1000.0]),
+        np.array([[0.0, -5000.0, 3.0], [-800.0, 800.0, 0.0]]),
+        # beyond what even np.longdouble's exp can hold without the shift
+        np.array([12000.0, 0.0]),
     ]
     for h in cases:
         p = _array_answer(v, f, (h.copy(),), h.shape, "one probability per preference")
@@ -186,6 +280,11 @@ def check_softmax(f):
         ref = softmax(h)
         if np.allclose(p, ref, atol=1e-9):
             continue
+        if not np.isfinite(p).all() and h.ndim == 2 and np.ptp(h.max(axis=-1)) > 700:
+            return v.fail(f"for the table {_short(h)} you returned {_short(p)}: its rows have very different "
+                          "scales, so subtracting one number for the whole table (its largest entry) still makes "
+                          "exp underflow in some row. Subtract each row's own largest preference "
+                          "(np.max(h, axis=-1, keepdims=True)).")
         if not np.isfinite(p).all() and np.max(np.abs(h)) > 700:
             return v.fail(f"for preferences {_short(h)} you returned {_short(p)}: exp overflows (or all underflow "
                           "to 0). Subtract the largest preference before exponentiating; the softmax does not change.")
@@ -228,10 +327,9 @@ def check_return(f):
         ok, G = _call(v, f, list(rewards), gamma)
         if not ok:
             return False
-        try:
-            G = float(G)
-        except (TypeError, ValueError):
-            return v.fail(f"{v.name} returned {type(G).__name__}; expected one number")
+        G = _number_answer(v, G)
+        if G is None:
+            return False
         ref = _ref_return(rewards, gamma)
         if np.isclose(G, ref):
             continue
@@ -274,15 +372,16 @@ def check_performance(f):
     rng = np.random.default_rng(2)
     for mdp in mdps:
         pi = rng.dirichlet(np.ones(mdp.n_actions), size=mdp.n_states)
-        ok, J = _call(v, f, mdp, pi.copy())
-        if not ok:
-            return False
-        try:
-            J = float(J)
-        except (TypeError, ValueError):
-            return v.fail(f"{v.name} returned {type(J).__name__}; expected one number")
+        # the reference comes first, from the checker's own MDP: the student gets a
+        # copy, so a function that changes its MDP (gamma, R, ...) cannot change it
         V, _ = evaluate(mdp, pi)
         ref = float(mdp.start @ V)
+        ok, J = _call(v, f, copy.deepcopy(mdp), pi.copy())
+        if not ok:
+            return False
+        J = _number_answer(v, J)
+        if J is None:
+            return False
         if np.isclose(J, ref, rtol=1e-6, atol=1e-9):
             continue
         if mdp.gamma < 1:
@@ -354,10 +453,11 @@ def check_policy_gradient(f):
         pol = SoftmaxPolicy(rng.standard_normal((mdp.n_states, mdp.n_actions, 3)))
         cases.append((mdp, pol, rng.standard_normal(3)))
     for mdp, pol, theta in cases:
-        g = _array_answer(v, f, (mdp, pol, theta.copy()), theta.shape, "one partial derivative per parameter")
+        ref = policy_gradient(mdp, pol, theta)  # from the checker's own copy, before the student's code runs
+        g = _array_answer(v, f, (copy.deepcopy(mdp), copy.deepcopy(pol), theta.copy()), theta.shape,
+                          "one partial derivative per parameter")
         if g is None:
             return False
-        ref = policy_gradient(mdp, pol, theta)
         if np.allclose(g, ref, rtol=1e-6, atol=1e-9):
             continue
         pi = pol.probs(theta)
@@ -406,13 +506,17 @@ def check_group_advantages(f):
     cases = [np.array([[1.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0]]),
              np.array([[1.0, 0.0, 0.0, 1.0]]),
              np.array([[0.2, 0.9, 0.4], [3.0, 1.0, 2.0]]),
-             np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]])]
+             np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0]]),
+             # all-zero groups (std 0 with mean 0), alone and next to a live one
+             np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
+             np.array([[0.0, 0.0, 0.0, 0.0]]),
+             np.array([[-2.0, -2.0], [5.0, 5.0], [0.0, 3.0]])]
     for R in cases:
         A = _array_answer(v, f, (R.copy(),), R.shape, "one advantage per answer")
         if A is None:
             return False
         ref = group_relative_advantages(R, axis=1)
-        if np.allclose(A, ref, atol=1e-5):
+        if np.isfinite(A).all() and np.allclose(A, ref, atol=1e-5):
             continue
         if np.isnan(A).any():
             return v.fail(f"for rewards {_short(R)} you returned NaN: a group whose answers all earn the same "

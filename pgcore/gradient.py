@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mdp import evaluate, expected_visits
+from ._validate import array, callable_arg, integer, real
+from .mdp import _require_mdp, evaluate, expected_visits
+from .policy import SoftmaxPolicy
 
 __all__ = [
     "performance",
@@ -41,8 +43,16 @@ def performance(mdp, policy, theta):
     >>> round(performance(short_corridor(), corridor_policy(), np.zeros(2)), 6)
     -12.0
     """
+    _require_mdp(mdp)
+    _require_policy(policy)
     V, _ = evaluate(mdp, policy.probs(theta))
     return float(mdp.start @ V)
+
+
+def _require_policy(policy):
+    if not isinstance(policy, SoftmaxPolicy):
+        raise TypeError(f"policy must be a pgcore.SoftmaxPolicy, got {policy!r:.60} (type {type(policy).__name__})")
+    return policy
 
 
 def policy_gradient(mdp, policy, theta):
@@ -74,6 +84,8 @@ def policy_gradient(mdp, policy, theta):
     >>> np.round(numerical_gradient(f, np.zeros(2)), 4)
     array([-2.,  2.])
     """
+    _require_mdp(mdp)
+    _require_policy(policy)
     pi = policy.probs(theta)
     _, Q = evaluate(mdp, pi)
     eta = expected_visits(mdp, pi)
@@ -91,14 +103,23 @@ def numerical_gradient(f, theta, eps=1e-6):
     >>> np.round(numerical_gradient(lambda x: float(x @ x), np.array([1.0, -2.0])), 6)
     array([ 2., -4.])
     """
-    theta = np.asarray(theta, dtype=float)
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive number, got {eps}")
+    f = callable_arg(f, "f")
+    theta = array(theta, "theta")
+    # below about 1e-10 (relative to theta) the difference of two values of f
+    # is all rounding error: at 1e-300 it is exactly 0, a silently wrong gradient
+    scale = max(1.0, float(np.abs(theta).max(initial=0.0)))
+    eps = real(eps, "eps", minimum=0.0, strict=True)
+    if eps < 1e-10 * scale:
+        raise ValueError(f"eps must be at least 1e-10 * max(1, |theta|) = {1e-10 * scale:.3g}, got {eps!r}: "
+                         "with a smaller step the difference f(theta + eps) - f(theta - eps) is only rounding error")
     g = np.empty_like(theta)
     for i in range(theta.size):
         e = np.zeros_like(theta)
         e.flat[i] = eps
-        g.flat[i] = (f(theta + e) - f(theta - e)) / (2 * eps)
+        hi, lo = f(theta + e), f(theta - e)
+        for v in (hi, lo):
+            real(v, "the value f(theta) returned")
+        g.flat[i] = (float(hi) - float(lo)) / (2 * eps)
     return g
 
 
@@ -155,25 +176,27 @@ def gradient_ascent(grad, theta0, step_size, n_steps, max_norm=1e6):
     ...     print(err.step, len(err.path))
     12 12
     """
-    theta = np.array(theta0, dtype=float).ravel()
-    if not np.isfinite(theta).all():
-        raise ValueError("theta0 must be finite")
-    if not (np.isfinite(step_size) and step_size > 0):
-        raise ValueError(f"step_size must be a positive finite number, got {step_size}")
-    n_steps = int(n_steps)
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0, got {n_steps}")
+    grad = callable_arg(grad, "grad")
+    theta = array(theta0, "theta0").ravel()
+    step_size = real(step_size, "step_size", minimum=0.0, strict=True)
+    n_steps = integer(n_steps, "n_steps", minimum=0)
+    max_norm = real(max_norm, "max_norm", minimum=0.0, strict=True)
     path = np.empty((n_steps + 1, theta.size))
     path[0] = theta
     with np.errstate(all="ignore"):
         for t in range(n_steps):
             try:
-                g = np.asarray(grad(path[t]), dtype=float).ravel()
+                out = grad(path[t].copy())
             except (ValueError, FloatingPointError, OverflowError) as exc:
                 raise DivergenceError(
                     f"gradient ascent diverged at step {t + 1}: the gradient could not be "
                     f"computed at theta = {path[t]} ({exc}); try a smaller step size",
                     path[: t + 1].copy(), t + 1) from exc
+            g = array(out, "the gradient grad(theta) returned", finite=False).ravel() if out is not None else None
+            if g is None or g.shape != theta.shape:
+                got = "None" if g is None else f"shape {np.shape(out)}"
+                raise TypeError(f"grad(theta) must return an array of shape {theta.shape} (one entry per "
+                                f"parameter), got {got} at step {t + 1}")
             nxt = path[t] + step_size * g
             if not (np.isfinite(nxt).all() and np.linalg.norm(nxt) <= max_norm):
                 raise DivergenceError(

@@ -13,6 +13,7 @@ import numpy as np
 
 from ._common import _cdf_rows, _positive_int, _sample_index, _step
 from ._softmax import softmax
+from ._validate import array, finite_result, real
 from .stats import mean_and_band
 
 __all__ = [
@@ -46,7 +47,8 @@ def bandit_testbed(n_runs, k=10, mean=0.0, seed=None):
     """
     n_runs = _positive_int(n_runs, "n_runs")
     k = _positive_int(k, "k")
-    return np.random.default_rng(seed).normal(float(mean), 1.0, size=(n_runs, k))
+    mean = real(mean, "mean")
+    return np.random.default_rng(seed).normal(mean, 1.0, size=(n_runs, k))
 
 
 def bandit_gradient(means, h):
@@ -81,9 +83,13 @@ def bandit_gradient(means, h):
     >>> np.round(bandit_gradient([1.0, 0.0], [0.0, 0.0]), 3)
     array([ 0.25, -0.25])
     """
-    means = np.asarray(means, dtype=float)
+    means = array(means, "means", min_size=1)
     pi = softmax(h, axis=-1)
-    return pi * (means - np.sum(pi * means, axis=-1, keepdims=True))
+    if means.shape != pi.shape:
+        raise ValueError(f"means and h must have the same shape, got {means.shape} and {pi.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = pi * (means - np.sum(pi * means, axis=-1, keepdims=True))
+    return finite_result(g, "the gradient's entries", "the means are too large for floats")
 
 
 def bandit_gradient_samples(means, h, n_samples, baseline=0.0, reward_std=1.0, seed=None):
@@ -120,8 +126,9 @@ def bandit_gradient_samples(means, h, n_samples, baseline=0.0, reward_std=1.0, s
     >>> bool(np.allclose(g.mean(axis=0), [0.25, -0.25], atol=0.02))
     True
     """
-    means = np.asarray(means, dtype=float)
-    h = np.asarray(h, dtype=float)
+    means = array(means, "means", min_size=1)
+    h = array(h, "h")
+    baseline = real(baseline, "baseline")
     if means.ndim != 1 or h.shape != means.shape:
         raise ValueError(f"means and h must be 1-D of the same length, got {means.shape} and {h.shape}")
     n = _positive_int(n_samples, "n_samples")
@@ -132,7 +139,9 @@ def bandit_gradient_samples(means, h, n_samples, baseline=0.0, reward_std=1.0, s
     r = means[a] + sigma * rng.standard_normal(n)
     onehot = np.zeros((n, means.size))
     onehot[np.arange(n), a] = 1.0
-    return (r - float(baseline))[:, None] * (onehot - pi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = (r - baseline)[:, None] * (onehot - pi)
+    return finite_result(out, "the gradient samples", "the rewards (means, reward_std, baseline) are too large for floats")
 
 
 def _real_array(x, name):
@@ -319,7 +328,7 @@ def gradient_bandit(means, step_size, n_steps, baseline=True, reward_std=1.0, se
     >>> bool(res.optimal[:, -50:].mean() > 0.6)
     True
     """
-    means = np.atleast_2d(np.asarray(means, dtype=float))
+    means = np.atleast_2d(array(means, "means", min_size=1))
     if means.ndim != 2 or not np.isfinite(means).all():
         raise ValueError("means must be a finite array of shape (n_runs, k) or (k,)")
     n, k = means.shape
@@ -327,7 +336,13 @@ def gradient_bandit(means, step_size, n_steps, baseline=True, reward_std=1.0, se
     n_steps = _positive_int(n_steps, "n_steps")
     sigma = _step(reward_std, "reward_std", allow_zero=True)
     rng = np.random.default_rng(seed)
-    H = np.zeros((n, k)) if h0 is None else np.array(np.broadcast_to(np.asarray(h0, dtype=float), (n, k)))
+    if h0 is None:
+        H = np.zeros((n, k))
+    else:
+        h0 = array(h0, "h0")
+        if h0.shape not in ((k,), (n, k)):
+            raise ValueError(f"h0 must have shape ({k},) or ({n}, {k}), got {h0.shape}")
+        H = np.array(np.broadcast_to(h0, (n, k)))
     rows = np.arange(n)
     best = np.argmax(means, axis=1)
     is_best = np.isclose(means, means.max(axis=1, keepdims=True), rtol=0, atol=0)
@@ -353,4 +368,8 @@ def gradient_bandit(means, step_size, n_steps, baseline=True, reward_std=1.0, se
             step = alpha * (r - b)
             H -= step[:, None] * pi
             H[rows, a] += step
+    hint = "the rewards (means, reward_std) or the step size are too large for floats"
+    finite_result(rewards, "the sampled rewards", hint)
+    finite_result(H, "the final preferences", hint)
+    finite_result(prob_opt, "the probabilities of the optimal arm", hint)
     return GradientBanditResult(actions, rewards, is_best[rows[:, None], actions], prob_opt, H)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._common import _cdf_rows, _positive_int, _step
 from ._softmax import softmax
+from ._validate import array, finite_result
 from .gradient_bandit import bandit_gradient
 from .reinforce import _softmax_rows
 from .stats import mean_and_band
@@ -131,8 +132,11 @@ def answer_performance(rewards, theta):
     >>> round(float(answer_performance(np.eye(2), np.zeros((2, 2)))), 3)
     0.5
     """
-    rewards = np.asarray(rewards, dtype=float)
-    return np.sum(softmax(theta, axis=-1) * rewards, axis=-1).mean(axis=-1)
+    rewards = array(rewards, "rewards", ndim=2, min_size=1)
+    pi = softmax(theta, axis=-1)
+    if pi.shape[-2:] != rewards.shape:
+        raise ValueError(f"theta's last two axes must have the shape of rewards {rewards.shape}, got {pi.shape}")
+    return np.sum(pi * rewards, axis=-1).mean(axis=-1)
 
 
 def answer_gradient(rewards, theta):
@@ -149,7 +153,8 @@ def answer_gradient(rewards, theta):
     array([[ 0.125, -0.125],
            [-0.125,  0.125]])
     """
-    theta = np.asarray(theta, dtype=float)
+    theta = array(theta, "theta", ndim=2, min_size=1)
+    rewards = array(rewards, "rewards", shape=theta.shape)
     return bandit_gradient(rewards, theta) / theta.shape[-2]
 
 
@@ -177,7 +182,9 @@ def group_advantages(rewards, method="grpo"):
     """
     if method not in ADVANTAGES:
         raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
-    r = np.asarray(rewards, dtype=float)
+    r = array(rewards, "rewards", min_size=1)
+    if r.ndim == 0:
+        raise ValueError(f"rewards must be an array (a group of rewards), got the scalar {float(r)!r}")
     if method == "reinforce":
         return r.copy()
     centred = r - r.mean(axis=-1, keepdims=True)
@@ -242,8 +249,10 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
     >>> bool(np.allclose(g.mean(axis=0), (1 - 1 / 8) * exact, atol=3e-3))
     True
     """
-    rewards = np.asarray(rewards, dtype=float)
-    theta = np.asarray(theta, dtype=float)
+    rewards = array(rewards, "rewards", ndim=2, min_size=1)
+    theta = array(theta, "theta")
+    if method not in ADVANTAGES:
+        raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
     if theta.shape != rewards.shape or theta.ndim != 2:
         raise ValueError(f"theta must have the shape of rewards (P, K), got {theta.shape} and {rewards.shape}")
     G = _positive_int(group_size, "group_size")
@@ -410,7 +419,8 @@ def train_answers(task, step_size, n_iters, group_size, method="grpo", n_runs=1,
     if method not in ADVANTAGES:
         raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
     rng = np.random.default_rng(seed)
-    th0 = task.theta0 if theta0 is None else np.asarray(theta0, dtype=float)
+    array(task.rewards, "task.rewards", ndim=2, min_size=1)
+    th0 = array(task.theta0 if theta0 is None else theta0, "theta0" if theta0 is not None else "task.theta0")
     if th0.shape != task.rewards.shape:
         raise ValueError(f"theta0 must have shape {task.rewards.shape}, got {th0.shape}")
     theta = np.array(np.broadcast_to(th0, (n,) + th0.shape))
@@ -429,6 +439,7 @@ def train_answers(task, step_size, n_iters, group_size, method="grpo", n_runs=1,
         g, f = _group_update(task.rewards, theta, G, method, rng)
         theta += alpha * g
         flat[:, i] = f.sum(axis=-1)
+    finite_result(theta, "the trained preferences", "use a smaller step_size")
     return AnswerTrainingResult(perf, pc, flat, theta)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validate import array, index, integer, real
+
 __all__ = [
     "MDP",
     "check_policy",
@@ -70,9 +72,9 @@ class MDP:
 
     def __init__(self, P, R, start, gamma=1.0, terminal=(), state_names=None,
                  action_names=None):
-        P = np.array(P, dtype=float)
-        R = np.array(R, dtype=float)
-        start = np.array(start, dtype=float)
+        P = array(P, "P", finite=False)
+        R = array(R, "R", finite=False)
+        start = array(start, "start", finite=False)
         if P.ndim != 3 or P.shape[0] != P.shape[2]:
             raise ValueError(f"P must have shape (S, A, S), got {P.shape}")
         S, A, _ = P.shape
@@ -106,12 +108,18 @@ class MDP:
             raise ValueError(f"start must be non-negative and finite, got {start}")
         if abs(start.sum() - 1.0) > 1e-6:
             raise ValueError(f"start sums to {start.sum():.6g}, not 1: it must be a probability distribution")
+        if isinstance(gamma, (bool, np.bool_)) or not isinstance(gamma, (int, float, np.integer, np.floating)):
+            raise TypeError(f"gamma must be a number in [0, 1], got {gamma!r}")
         gamma = float(gamma)
         if not (0.0 <= gamma <= 1.0):
             raise ValueError(f"gamma must lie in [0, 1], got {gamma}")
+        if isinstance(terminal, (str, bytes)) or not hasattr(terminal, "__iter__"):
+            raise TypeError(f"terminal must be a sequence of state indices (e.g. [{terminal!r}]), "
+                            f"got {terminal!r} (type {type(terminal).__name__})")
         term = []
         for t in terminal:
-            if int(t) != t or not (0 <= int(t) < S):
+            ok = isinstance(t, (int, np.integer, float, np.floating)) and not isinstance(t, (bool, np.bool_))
+            if not ok or t != int(t) or not (0 <= int(t) < S):
                 raise ValueError(f"terminal state {t!r} is not a state index in 0..{S - 1}")
             term.append(int(t))
         self.terminal = tuple(sorted(set(term)))
@@ -152,13 +160,25 @@ class MDP:
         and :math:`r_\pi[s] = \sum_a \pi(a|s) R[s,a]`. Rows of terminal states
         and columns into terminal states are zeroed: the episode stops there.
         """
+        P_pi, r_pi, _ = self._chain(pi)
+        return P_pi, r_pi
+
+    def _chain(self, pi):
+        """:meth:`chain` and the probability of moving from each state straight into a terminal state."""
         pi = check_policy(self, pi)
         P_pi = np.einsum("sa,sat->st", pi, self.P)
         r_pi = np.einsum("sa,sa->s", pi, self.R)
         P_pi[~self.nonterminal, :] = 0.0
+        exits = P_pi[:, ~self.nonterminal].sum(axis=1)
         P_pi[:, ~self.nonterminal] = 0.0
         r_pi[~self.nonterminal] = 0.0
-        return P_pi, r_pi
+        return P_pi, r_pi, exits
+
+
+def _require_mdp(mdp):
+    if not isinstance(mdp, MDP):
+        raise TypeError(f"mdp must be a pgcore.MDP, got {mdp!r:.60} (type {type(mdp).__name__})")
+    return mdp
 
 
 def check_policy(mdp, pi):
@@ -170,7 +190,8 @@ def check_policy(mdp, pi):
         If the shape does not match ``mdp``, an entry is negative or NaN, or a
         row does not sum to 1.
     """
-    pi = np.asarray(pi, dtype=float)
+    _require_mdp(mdp)
+    pi = array(pi, "policy", finite=False)
     if pi.shape != (mdp.n_states, mdp.n_actions):
         raise ValueError(f"policy must have shape (S, A) = {(mdp.n_states, mdp.n_actions)}, got {pi.shape}")
     if not np.isfinite(pi).all():
@@ -186,17 +207,17 @@ def check_policy(mdp, pi):
     return pi
 
 
-def _trapped(mdp, P_pi, states):
+def _trapped(mdp, P_pi, exits, states):
     """States in ``states``' reach from which the episode may never end.
 
     A state is safe when termination is certain from it: it cannot reach any
     state from which no terminal state is reachable. Returns the sorted list of
     unsafe non-terminal states reachable from ``states``.
     """
-    S = mdp.n_states
-    # Exits: from s, a positive probability of moving straight to a terminal state.
-    exit_mass = np.einsum("st->s", P_pi)  # mass kept among non-terminal states
-    reaches_end = mdp.nonterminal & (exit_mass < 1.0 - 1e-12)
+    # Exits: from s, a positive probability of moving straight to a terminal
+    # state, read off the probabilities into terminal states (``exits``), not
+    # as 1 - the mass kept, which loses exit probabilities below 1e-16.
+    reaches_end = mdp.nonterminal & (exits > 0.0)
     adj = P_pi > 0.0
     can_end = reaches_end.copy()
     while True:  # backward reachability to an exit
@@ -236,25 +257,55 @@ def _reachable(mdp, P_pi, states):
 MAX_EXPECTED_STEPS = 1e11
 
 
-def _check_terminates(mdp, P_pi, states, what):
-    if mdp.gamma < 1.0:
+def _check_terminates(mdp, P_pi, exits, states, what, always=False):
+    """Raise ValueError if an episode from ``states`` can be trapped forever.
+
+    Only matters for values when ``gamma = 1``; for sampling (``always=True``)
+    an endless episode would hang whatever gamma is, so it is refused too.
+    """
+    if mdp.gamma < 1.0 and not always:
         return
     # Whether an episode can be trapped depends only on which transitions are
     # possible; cache the answer per support pattern (MDP arrays are read-only).
-    key = ((P_pi > 0).tobytes(), tuple(int(s) for s in states))
+    key = ((P_pi > 0).tobytes(), (exits > 0).tobytes(), tuple(int(s) for s in states))
     cache = mdp.__dict__.setdefault("_trap_cache", {})
     if key not in cache:
         if len(cache) > 256:
             cache.clear()
-        cache[key] = _trapped(mdp, P_pi, states)
+        cache[key] = _trapped(mdp, P_pi, exits, states)
     unsafe, dead = cache[key]
     if unsafe:
         names = ", ".join(mdp.state_names[s] for s in dead)
+        if always:
+            raise ValueError(
+                f"this policy can be trapped forever in state(s) {names} (indices {dead}): from there "
+                f"no terminal state can be reached, so {what} would never end. Give every action a "
+                "positive probability (a softmax policy does), or change the MDP.")
         raise ValueError(
             f"with gamma = 1 this policy can be trapped forever in state(s) {names} "
             f"(indices {dead}): from there no terminal state is ever reached, so {what} "
             "is not finite. Make every action possible (a softmax policy does) or use gamma < 1."
         )
+
+
+def refuse_endless(mdp, pi, what="an episode", start_state=None, first_action=None):
+    """Raise ValueError, before any sampling, if an episode under ``pi`` can run forever.
+
+    The episodes start from ``mdp.start`` (or ``start_state``, taking
+    ``first_action`` first). Decided from which transitions are possible, so
+    it costs a few matrix products, not a sampled episode.
+    """
+    _require_mdp(mdp)
+    P_pi, _, exits = mdp._chain(pi)
+    if start_state is None:
+        starts = np.flatnonzero((mdp.start > 0) & mdp.nonterminal)
+    elif first_action is None:
+        starts = np.array([start_state])
+    else:
+        starts = np.flatnonzero((mdp.P[start_state, first_action] > 0) & mdp.nonterminal)
+    starts = starts[mdp.nonterminal[starts]]
+    if starts.size:
+        _check_terminates(mdp, P_pi, exits, starts, what, always=True)
 
 
 def evaluate(mdp, pi):
@@ -290,9 +341,9 @@ def evaluate(mdp, pi):
     >>> np.round(V, 3)
     array([-12., -10.,  -6.,   0.])
     """
-    P_pi, r_pi = mdp.chain(pi)
-    pi = np.asarray(pi, dtype=float)
-    _check_terminates(mdp, P_pi, np.arange(mdp.n_states), "the value")
+    _require_mdp(mdp)
+    P_pi, r_pi, exits = mdp._chain(pi)
+    _check_terminates(mdp, P_pi, exits, np.arange(mdp.n_states), "the value")
     S = mdp.n_states
     # One solve for the values and for L(s), the expected (discounted) number
     # of steps left: L bounds the condition number of I - gamma P_pi, so a
@@ -341,10 +392,11 @@ def expected_visits(mdp, pi):
     >>> np.round(expected_visits(short_corridor(), np.full((4, 2), 0.5)), 3)
     array([6., 4., 2., 0.])
     """
-    P_pi, _ = mdp.chain(pi)
+    _require_mdp(mdp)
+    P_pi, _, exits = mdp._chain(pi)
     start = mdp.start.copy()
     start[~mdp.nonterminal] = 0.0
-    _check_terminates(mdp, P_pi, np.flatnonzero(start > 0), "the expected episode length")
+    _check_terminates(mdp, P_pi, exits, np.flatnonzero(start > 0), "the expected episode length")
     # States the episode never reaches have eta = 0. Dropping their outgoing
     # transitions keeps I - gamma P_pi invertible even when (with gamma = 1)
     # such a state could loop forever, which is allowed here.
@@ -460,19 +512,21 @@ def sample_episodes(mdp, pi, n_episodes, seed=None, max_steps=100_000,
     True
     """
     pi = check_policy(mdp, pi)
-    rng = np.random.default_rng(seed)
-    n = int(n_episodes)
-    if n < 1:
-        raise ValueError(f"n_episodes must be a positive integer, got {n_episodes}")
+    n = integer(n_episodes, "n_episodes", minimum=1)
+    max_steps = integer(max_steps, "max_steps", minimum=1)
     S, A = mdp.n_states, mdp.n_actions
+    if start_state is not None:
+        start_state = index(start_state, "start_state", S)
+    if first_action is not None:
+        first_action = index(first_action, "first_action", A)
+    refuse_endless(mdp, pi, "an episode", start_state, first_action)
+    rng = np.random.default_rng(seed)
     cdf_pi = np.cumsum(pi, axis=1)
     cdf_P = np.cumsum(mdp.P, axis=2)
     if start_state is None:
         s = _sample_rows(np.broadcast_to(np.cumsum(mdp.start), (n, S)), rng)
     else:
-        if not (0 <= int(start_state) < S):
-            raise ValueError(f"start_state {start_state} is not a state index")
-        s = np.full(n, int(start_state))
+        s = np.full(n, start_state)
     G = np.zeros(n)
     visits = np.zeros((n, S))
     dvisits = np.zeros((n, S))
@@ -492,7 +546,7 @@ def sample_episodes(mdp, pi, n_episodes, seed=None, max_steps=100_000,
         idx = rows[alive]
         st = s[idx]
         if t == 0 and first_action is not None:
-            a = np.full(len(idx), int(first_action))
+            a = np.full(len(idx), first_action)
         else:
             a = _sample_rows(cdf_pi[st], rng)
         visits[idx, st] += 1

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .mdp import check_policy
+from ._validate import integer
+from .mdp import check_policy, refuse_endless
 
 __all__ = [
     "Trajectory",
@@ -98,6 +99,8 @@ def sample_trajectory(mdp, pi, seed=None, max_steps=10_000):
     (0, 3, True)
     """
     pi = check_policy(mdp, pi)
+    max_steps = integer(max_steps, "max_steps", minimum=1)
+    refuse_endless(mdp, pi, "the episode")
     rng = np.random.default_rng(seed)
     s = int(rng.choice(mdp.n_states, p=mdp.start))
     states, actions, rewards = [s], [], []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._softmax import softmax
+from ._validate import array, integer
 
 __all__ = ["SoftmaxPolicy"]
 
@@ -37,9 +38,11 @@ class SoftmaxPolicy:
     """
 
     def __init__(self, features):
-        x = np.array(features, dtype=float)
+        x = array(features, "features", finite=False)
         if x.ndim != 3:
             raise ValueError(f"features must have shape (S, A, d), got {x.shape}")
+        if 0 in x.shape:
+            raise ValueError(f"features must have shape (S, A, d) with S, A, d >= 1, got {x.shape}")
         if not np.isfinite(x).all():
             raise ValueError("features must be finite numbers")
         x.setflags(write=False)
@@ -48,7 +51,8 @@ class SoftmaxPolicy:
     @classmethod
     def tabular(cls, n_states, n_actions):
         """One-hot features: ``theta[s * n_actions + a]`` is the preference h(s, a)."""
-        S, A = int(n_states), int(n_actions)
+        S = integer(n_states, "n_states", minimum=1)
+        A = integer(n_actions, "n_actions", minimum=1)
         x = np.eye(S * A).reshape(S, A, S * A)
         return cls(x)
 
@@ -69,7 +73,7 @@ class SoftmaxPolicy:
         return f"SoftmaxPolicy(n_states={self.n_states}, n_actions={self.n_actions}, d={self.d})"
 
     def _theta(self, theta):
-        theta = np.asarray(theta, dtype=float)
+        theta = array(theta, "theta", finite=False)
         if theta.shape != (self.d,):
             raise ValueError(f"theta must have shape ({self.d},), got {theta.shape}")
         if np.isnan(theta).any():

@@ -18,7 +18,8 @@ import numpy as np
 
 from . import _kernels
 from ._common import _cdf_rows, _positive_int, _sample_index, _step
-from .mdp import MDP
+from ._validate import INT64_MAX, array, choice, kernel_size
+from .mdp import MDP, refuse_endless
 from .policy import SoftmaxPolicy
 from .stats import mean_and_band
 
@@ -219,6 +220,8 @@ def _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal, policy_cdf
     alive = (terminal[s] == 0) & (max_steps > 0)
     t = 0
     while alive.any():
+        if t >= _kernels.MAX_EPISODE_STEPS:  # as the compiled kernel: no unbounded buffers
+            raise RuntimeError(_kernels.too_long_message(max_steps))
         if t >= L:
             Sb = np.concatenate([Sb, np.zeros_like(Sb)], axis=1)
             Ab = np.concatenate([Ab, np.zeros_like(Ab)], axis=1)
@@ -384,7 +387,7 @@ def _mdp_arrays(mdp, policy):
 
 def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
               baseline_step_size=None, baseline_features=None, max_steps=10_000,
-              record_theta=False, update="episode", backend=None):
+              record_theta=False, update="episode", backend=None, w0=None):
     r"""Episodic REINFORCE, optionally with a learned state-value baseline; many runs at once.
 
     Every episode of every run is sampled with :math:`\theta` held fixed; then,
@@ -456,6 +459,9 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
         Add the episode's terms at once, or one after another (see above).
     backend : {None, "c", "numpy"}
         None uses the compiled kernel when it is built (:func:`kernel_backend`).
+    w0 : array_like, shape (m,) or (n_runs, m), optional
+        Initial baseline weights (default 0), e.g. the ``w`` of an earlier
+        call, to continue a study in pieces.
 
     Returns
     -------
@@ -479,30 +485,43 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
     S, A, d = x.shape
     n_runs = _positive_int(n_runs, "n_runs")
     n_episodes = _positive_int(n_episodes, "n_episodes")
-    max_steps = _positive_int(max_steps, "max_steps")
+    # the kernel counts steps in int64; ctypes would wrap a larger integer silently
+    max_steps = kernel_size(max_steps, "max_steps", limit=INT64_MAX)
     alpha = _step(step_size, "step_size", allow_zero=True)
-    theta = np.asarray(theta0, dtype=float)
+    theta = array(theta0, "theta0", finite=False)
     if theta.shape not in ((d,), (n_runs, d)):
         raise ValueError(f"theta0 must have shape ({d},) or ({n_runs}, {d}), got {theta.shape}")
     if not np.isfinite(theta).all():
         raise ValueError("theta0 must be finite")
     theta = np.ascontiguousarray(np.broadcast_to(theta, (n_runs, d)), dtype=float).copy()
+    if max_steps > _kernels.MAX_EPISODE_STEPS:
+        # no cut-off in reach: a first policy that can never end an episode is refused now
+        for row in np.unique(theta, axis=0):
+            refuse_endless(mdp, policy.probs(row), "an episode (max_steps is too large to cut it off)")
     if baseline_step_size is None:
         if baseline_features is not None:
             raise ValueError("baseline_features given without baseline_step_size")
+        if w0 is not None:
+            raise ValueError("w0 given without baseline_step_size")
         xw = w = None
         alpha_w = 0.0
     else:
         alpha_w = _step(baseline_step_size, "baseline_step_size", allow_zero=True)
-        xw = np.eye(S) if baseline_features is None else np.asarray(baseline_features, dtype=float)
+        xw = np.eye(S) if baseline_features is None else array(baseline_features, "baseline_features", finite=False)
         if xw.ndim != 2 or xw.shape[0] != S or xw.shape[1] < 1 or not np.isfinite(xw).all():
             raise ValueError(f"baseline_features must be a finite array of shape ({S}, m), got {xw.shape}")
         xw = np.ascontiguousarray(xw)
-        w = np.zeros((n_runs, xw.shape[1]))
-    if update not in ("episode", "step"):
-        raise ValueError(f"update must be 'episode' or 'step', got {update!r}")
-    if backend not in (None, "c", "numpy"):
-        raise ValueError(f"backend must be None, 'c' or 'numpy', got {backend!r}")
+        m = xw.shape[1]
+        if w0 is None:
+            w = np.zeros((n_runs, m))
+        else:
+            w = array(w0, "w0")
+            if w.shape not in ((m,), (n_runs, m)):
+                raise ValueError(f"w0 must have shape ({m},) or ({n_runs}, {m}), got {w.shape}")
+            w = np.ascontiguousarray(np.broadcast_to(w, (n_runs, m)), dtype=float).copy()
+    choice(update, "update", ("episode", "step"))
+    if backend is not None:
+        choice(backend, "backend", ("c", "numpy"))
     use_c = _kernels.available() if backend is None else backend == "c"
     if use_c and not _kernels.available():
         raise ImportError("backend='c' but the compiled kernel is not built (see pgcore._kernels)")
@@ -588,11 +607,12 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
     P_cdf, next_det, R, start_cdf, start_det, terminal, x = _mdp_arrays(mdp, policy)
     S, A, d = x.shape
     n = _positive_int(n_episodes, "n_episodes")
-    max_steps = _positive_int(max_steps, "max_steps")
+    max_steps = kernel_size(max_steps, "max_steps", limit=INT64_MAX)
     pi = policy.probs(theta)
+    refuse_endless(mdp, pi, "an episode")
     cdf = _cdf_rows(pi)
     xbar = np.einsum("sa,sad->sd", pi, x)
-    b = np.zeros(S) if baseline is None else np.asarray(baseline, dtype=float)
+    b = np.zeros(S) if baseline is None else array(baseline, "baseline", finite=False)
     if b.shape != (S,) or not np.isfinite(b).all():
         raise ValueError(f"baseline must be a finite array of shape ({S},), got {b.shape}")
     rng = np.random.default_rng(seed)

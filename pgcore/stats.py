@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import array, integer, real
+
 __all__ = ["mean_and_band"]
 
 
@@ -17,12 +19,20 @@ def mean_and_band(x, axis=0, z=1.96):
     Examples
     --------
     >>> import numpy as np
+
+from ._validate import array, integer, real
     >>> m, h = mean_and_band(np.array([[1.0, 2.0], [3.0, 6.0]]))
     >>> m, np.round(h, 3)
     (array([2., 4.]), array([1.96, 3.92]))
     """
-    x = np.asarray(x, dtype=float)
+    x = array(x, "x", finite=False)
+    if x.ndim == 0:
+        raise ValueError(f"x must be an array with an axis of runs, got the scalar {float(x)!r}")
+    axis = integer(axis, "axis", minimum=-x.ndim, maximum=x.ndim - 1)
+    z = real(z, "z", minimum=0.0)
     n = x.shape[axis]
+    if n == 0:
+        raise ValueError(f"x must hold at least one run along axis {axis}, got shape {x.shape}")
     mean = x.mean(axis=axis)
     if n < 2:
         return mean, np.zeros_like(mean)

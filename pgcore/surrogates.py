@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validate import array, integer, real
+
 __all__ = ["ppo_clip_objective", "group_relative_advantages"]
 
 
@@ -36,17 +38,20 @@ def ppo_clip_objective(ratio, advantage, clip_eps=0.2):
     Examples
     --------
     >>> import numpy as np
+
+from ._validate import array, integer, real
     >>> ppo_clip_objective(np.array([0.5, 1.0, 1.5]), 1.0)
     array([0.5, 1. , 1.2])
     >>> ppo_clip_objective(np.array([0.5, 1.0, 1.5]), -1.0)
     array([-0.8, -1. , -1.5])
     """
-    r = np.asarray(ratio, dtype=float)
-    A = np.asarray(advantage, dtype=float)
-    if not (np.isfinite(clip_eps) and clip_eps >= 0):
-        raise ValueError(f"clip_eps must be a non-negative number, got {clip_eps}")
-    if (r < 0).any() or np.isnan(r).any():
-        raise ValueError("probability ratios must be non-negative numbers")
+    r = array(ratio, "ratio", minimum=0.0)
+    A = array(advantage, "advantage")
+    clip_eps = real(clip_eps, "clip_eps", minimum=0.0)
+    try:
+        np.broadcast_shapes(r.shape, A.shape)
+    except ValueError:
+        raise ValueError(f"ratio (shape {r.shape}) and advantage (shape {A.shape}) cannot be broadcast together") from None
     return np.minimum(r * A, np.clip(r, 1 - clip_eps, 1 + clip_eps) * A)
 
 
@@ -66,14 +71,17 @@ def group_relative_advantages(rewards, axis=-1):
     Examples
     --------
     >>> import numpy as np
+
+from ._validate import array, integer, real
     >>> np.round(group_relative_advantages([1.0, 0.0, 0.0, 1.0]), 3)
     array([ 1., -1., -1.,  1.])
     >>> group_relative_advantages([1.0, 1.0, 1.0])
     array([0., 0., 0.])
     """
-    r = np.asarray(rewards, dtype=float)
-    if np.isnan(r).any():
-        raise ValueError("rewards contain NaN")
+    r = array(rewards, "rewards", min_size=1)
+    if r.ndim == 0:
+        raise ValueError(f"rewards must be an array with a group axis, got the scalar {float(r)!r}")
+    axis = integer(axis, "axis", minimum=-r.ndim, maximum=r.ndim - 1)
     r = np.moveaxis(r, axis, -1)
     centred = r - r.mean(axis=-1, keepdims=True)
     centred = np.where(np.ptp(r, axis=-1, keepdims=True) == 0, 0.0, centred)

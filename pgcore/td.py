@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mdp import check_policy
+from ._validate import array, integer, real
+from .mdp import _require_mdp, check_policy, refuse_endless
 
 __all__ = ["td0_values", "sarsa"]
 
@@ -25,7 +26,7 @@ def _step_size_fn(step_size):
     """A function ``n -> alpha`` of the number of updates ``n`` (1, 2, ...) of an entry."""
     if callable(step_size):
         return step_size
-    alpha = float(step_size)
+    alpha = real(step_size, "step_size")
     if not (np.isfinite(alpha) and 0.0 < alpha <= 1.0):
         raise ValueError(f"step_size must lie in (0, 1] or be a function of the visit count, got {step_size}")
     return lambda n: alpha
@@ -87,10 +88,13 @@ def td0_values(mdp, pi, n_episodes, step_size, seed=None, V0=None, max_steps=100
     array([-3., -2., -1.,  0.])
     """
     pi = check_policy(mdp, pi)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=0)
+    max_steps = integer(max_steps, "max_steps", minimum=1)
+    refuse_endless(mdp, pi, "an episode")
     rng = np.random.default_rng(seed)
     alpha = _step_size_fn(step_size)
     S = mdp.n_states
-    V = np.zeros(S) if V0 is None else np.array(V0, dtype=float)
+    V = np.zeros(S) if V0 is None else array(V0, "V0")
     if V.shape != (S,):
         raise ValueError(f"V0 must have shape ({S},), got {V.shape}")
     V[~mdp.nonterminal] = 0.0
@@ -175,13 +179,17 @@ def sarsa(mdp, n_episodes, step_size, epsilon, seed=None, Q0=None, max_steps=100
     >>> G
     array([-3.])
     """
+    _require_mdp(mdp)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=0)
+    max_steps = integer(max_steps, "max_steps", minimum=1)
+    epsilon = real(epsilon, "epsilon")
     if not (0.0 <= float(epsilon) <= 1.0):
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     epsilon = float(epsilon)
     rng = np.random.default_rng(seed)
     alpha = _step_size_fn(step_size)
     S, A = mdp.n_states, mdp.n_actions
-    Q = np.zeros((S, A)) if Q0 is None else np.array(Q0, dtype=float)
+    Q = np.zeros((S, A)) if Q0 is None else array(Q0, "Q0", finite=False)
     if Q.shape != (S, A):
         raise ValueError(f"Q0 must have shape ({S}, {A}), got {Q.shape}")
     if not np.isfinite(Q).all():

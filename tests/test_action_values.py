@@ -259,9 +259,12 @@ def test_monte_carlo_q_deterministic_return_has_zero_error():
     assert Q_hat[2, 1] == -1.0 and se[2, 1] == 0.0
 
 
-def test_monte_carlo_q_single_episode_has_nan_error():
+def test_monte_carlo_q_single_episode_is_refused():
+    """One return has no standard error (0/0); refused instead of returning NaN (issue 10)."""
     m = envs.bandit([1.0, 2.0])
-    Q_hat, se = monte_carlo_q(m, [[0.5, 0.5], [0.5, 0.5]], 1, seed=0)
+    with pytest.raises(ValueError, match="n_episodes must be an integer >= 2, got 1"):
+        monte_carlo_q(m, [[0.5, 0.5], [0.5, 0.5]], 1, seed=0)
+    Q_hat, se = monte_carlo_q(m, [[0.5, 0.5], [0.5, 0.5]], 2, seed=0)
     np.testing.assert_array_equal(Q_hat[0], [1.0, 2.0])
-    assert np.isnan(se[0]).all()
+    assert np.isfinite(se).all()
 

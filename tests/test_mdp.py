@@ -323,15 +323,20 @@ def test_trapped_state_out_of_reach_of_the_start():
 def test_sampling_a_never_terminating_policy_raises_instead_of_hanging():
     m = envs.short_corridor()
     always_left = [[1.0, 0.0]] * 4
-    with pytest.raises(RuntimeError, match=r"3 episode\(s\) still running after max_steps=50"):
-        sample_episodes(m, always_left, 3, seed=0, max_steps=50)
-    with pytest.raises(RuntimeError, match="max_steps=20"):
+    # decided before sampling (issue 10): refused at once, whatever max_steps is
+    with pytest.raises(ValueError, match=r"trapped forever in state\(s\) S .*would never end"):
+        sample_episodes(m, always_left, 3, seed=0, max_steps=10**15)
+    with pytest.raises(ValueError, match="trapped forever"):
         visit_counts(m, always_left, 5, seed=0, max_steps=20)
-    with pytest.raises(RuntimeError, match="may never terminate"):
+    with pytest.raises(ValueError, match="trapped forever"):
         monte_carlo_returns(m, [[0.0, 1.0]] * 4, 5, seed=0, max_steps=20)
     # with discounting the values are finite, but an episode still never ends
-    with pytest.raises(RuntimeError, match="max_steps=30"):
+    with pytest.raises(ValueError, match="trapped forever"):
         visit_counts(with_gamma(m, 0.9), always_left, 2, seed=0, max_steps=30, discounted=True)
+    # a policy that ends, slowly: cut off at max_steps as before
+    slow = [[0.999, 0.001]] * 4
+    with pytest.raises(RuntimeError, match=r"still running after max_steps=5"):
+        sample_episodes(m, slow, 3, seed=0, max_steps=5)
 
 
 # --------------------------------------------------------------------------
@@ -448,13 +453,13 @@ def test_start_state_and_first_action():
 
 @pytest.mark.parametrize("n", [0, -3])
 def test_bad_n_episodes(n):
-    with pytest.raises(ValueError, match="n_episodes must be a positive integer"):
+    with pytest.raises(ValueError, match="n_episodes must be an integer >= 1"):
         sample_episodes(envs.short_corridor(), corridor_pi(0.5), n)
 
 
 @pytest.mark.parametrize("s", [-1, 4])
 def test_bad_start_state(s):
-    with pytest.raises(ValueError, match=f"start_state {s} is not a state index"):
+    with pytest.raises(ValueError, match=rf"start_state must be an integer >= 0 and <= 3, got {s}"):
         sample_episodes(envs.short_corridor(), corridor_pi(0.5), 3, start_state=s)
 
 

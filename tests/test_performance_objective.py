@@ -232,8 +232,11 @@ def test_trajectory_returns_average_to_the_exact_value():
 
 
 def test_trajectory_gives_up_on_a_never_ending_policy():
-    with pytest.raises(RuntimeError, match="not ended"):
+    # refused before sampling (issue 10)
+    with pytest.raises(ValueError, match="trapped forever"):
         sample_trajectory(pg.envs.short_corridor(), corridor_probs(1.0), seed=0, max_steps=50)
+    with pytest.raises(RuntimeError, match="not ended"):
+        sample_trajectory(pg.envs.short_corridor(), corridor_probs(0.001), seed=0, max_steps=3)
 
 
 def test_trajectory_rejects_a_bad_policy():

@@ -44,7 +44,7 @@ def test_ppo_clip_flattens_outside_trust_region(A):
 def test_ppo_rejects_bad_input():
     with pytest.raises(ValueError, match="clip_eps"):
         ppo_clip_objective(1.0, 1.0, clip_eps=-0.1)
-    with pytest.raises(ValueError, match="ratios"):
+    with pytest.raises(ValueError, match="ratio must be finite"):
         ppo_clip_objective(np.array([np.nan]), 1.0)
 
 

@@ -68,8 +68,12 @@ def test_td0_refuses_bad_input_and_endless_episodes():
     with pytest.raises(ValueError, match="sums to"):
         td0_values(m, np.ones((4, 2)), 1, 0.5)
     always_left = np.tile([1.0, 0.0], (4, 1))  # stays in state 0 forever
-    with pytest.raises(RuntimeError, match="max_steps=100"):
+    # refused before sampling (issue 10), whatever max_steps is
+    with pytest.raises(ValueError, match="trapped forever"):
         td0_values(m, always_left, 1, 0.5, max_steps=100)
+    slow = np.tile([0.999, 0.001], (4, 1))  # ends, but rarely within 5 steps
+    with pytest.raises(RuntimeError, match="max_steps=5"):
+        td0_values(m, slow, 3, 0.5, max_steps=5, seed=0)
 
 
 # --------------------------------------------------------------------------

@@ -30,6 +30,8 @@ larger font.
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 import os
 import time
 
@@ -77,6 +79,12 @@ class Explorer:
     """
 
     title = ""
+
+    #: control name -> (lowest, highest, kind) with kind "int" or "float": the
+    #: range of its slider. :meth:`set` clamps a value outside it (a caller can
+    #: pass any number) and keeps the previous value for one that is not a
+    #: number at all, and says so on the figure.
+    limits: dict = {}
 
     def __init__(self, large=False, **values):
         unknown = set(values) - set(self.defaults)
@@ -136,10 +144,13 @@ class Explorer:
         if unknown:
             raise TypeError(f"unknown control(s) {sorted(unknown)}")
         t0 = time.perf_counter()
+        values, notes = self._clean(values)
         self.values.update(values)
         with self._style():
             self.result = self.compute(**self.values)
             self.draw(self.result)
+            self._show_input_note(notes)
+        self.result["input_note"] = "; ".join(notes)
         self.live.refresh()
         if self._image is not None:
             self._image.value = png_bytes(self.fig)
@@ -155,6 +166,43 @@ class Explorer:
                         finally:
                             self._syncing = False
         return self.result
+
+    def _clean(self, values):
+        """Clamp values outside their control's range; refuse what is not a number.
+
+        Returns the cleaned values and one note per value that was changed.
+        """
+        cleaned, notes = {}, []
+        for name, value in values.items():
+            if name not in self.limits:
+                cleaned[name] = value
+                continue
+            lo, hi, kind = self.limits[name]
+            old = self.values.get(name, self.defaults[name])
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not number or math.isnan(float(value)):
+                notes.append(f"{name} = {value!r} is not a number; kept {old!r}")
+                cleaned[name] = old
+                continue
+            x = min(max(float(value), lo), hi)
+            if kind == "int":
+                x = int(round(x))
+            if x != float(value):
+                notes.append(f"{name} = {value!r} is outside [{lo:g}, {hi:g}]; using {x:g}")
+            cleaned[name] = x
+        return cleaned, notes
+
+    def _show_input_note(self, notes):
+        """A line at the bottom left of the figure saying which values were clamped or refused."""
+        artist = getattr(self, "_input_note_text", None)
+        if artist is None:
+            if not notes:
+                return
+            artist = self._input_note_text = self.fig.text(
+                0.005, 0.005, "", ha="left", va="bottom", fontsize="small", color="#D55E00",
+                bbox={"facecolor": "white", "edgecolor": "#D55E00", "alpha": 0.9})
+        artist.set_text("; ".join(notes))
+        artist.set_visible(bool(notes))
 
     def reset(self):
         """Back to the values the explorer was created with."""

@@ -233,6 +233,7 @@ class EpsilonGreedyExplorer(Explorer):
 
     title = "ε-greedy policies in the short corridor"
     defaults = {"epsilon": 0.1}
+    limits = {"epsilon": (0.0, 1.0, "float")}
 
     def make_figure(self):
         fig, ax = new_figure(width=6.4, height=3.9, large=self.large)
@@ -263,8 +264,13 @@ class EpsilonGreedyExplorer(Explorer):
         if eps <= 0.0:
             result["J"] = np.array([-np.inf, -np.inf])
             result["message"] = "ε = 0: a greedy policy never reaches G, J = −∞"
+        elif not ((p > 0) & (p < 1)).all():
+            # so small an ε that 1 - ε/2 rounds to 1: J ≈ -4/ε is beyond the float range
+            result["J"] = np.array([-np.inf, -np.inf])
+            result["message"] = f"ε = {eps:.3g}: J ≈ −4/ε is below the float range (shown as −∞)"
         else:
-            result["J"] = corridor_performance(p)
+            with np.errstate(over="ignore"):
+                result["J"] = corridor_performance(p)
         result["gap"] = self.J_star - float(np.max(result["J"]))
         return result
 

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from .. import grpo
-from ..reinforce import reinforce
+from ..reinforce import kernel_backend, reinforce
 from ..stats import mean_and_band
 from ..envs import corridor_performance, corridor_policy, corridor_theta, short_corridor
 from ..plotting import COLORS, annotate_message, freeze_layout, new_figure
@@ -233,11 +233,19 @@ class ReinforceExplorer(Explorer):
 
     title = "REINFORCE on the short corridor"
     defaults = {"log2_step": -13.0, "baseline": False, "log2_baseline_step": -6.0}
+    limits = {"log2_step": (-16.0, -6.0, "float"), "log2_baseline_step": (-10.0, -2.0, "float")}
     n_runs = 100
     n_episodes = 1000
     max_steps = 2000
     seed = 2018
     p0 = 0.05
+    # Without the compiled kernel (numpy fallback, ~100x slower) one update
+    # runs a smaller study in pieces of `numpy_chunk` episodes until
+    # `numpy_budget` seconds are spent, and the figure says how far it got.
+    numpy_runs = 20
+    numpy_max_steps = 500
+    numpy_chunk = 4
+    numpy_budget = 0.7
 
     def make_figure(self):
         fig, (ax1, ax2) = new_figure(ncols=2, width=9.0, height=3.4, large=self.large)
@@ -291,20 +299,64 @@ class ReinforceExplorer(Explorer):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                res = reinforce(self.mdp, self.policy, corridor_theta(self.p0), alpha, self.n_episodes,
-                                   n_runs=self.n_runs, seed=self.seed, baseline_step_size=alpha_w,
-                                   baseline_features=np.ones((4, 1)) if baseline else None,
-                                   max_steps=self.max_steps, record_theta=True)
+                if kernel_backend() == "c":
+                    res = reinforce(self.mdp, self.policy, corridor_theta(self.p0), alpha, self.n_episodes,
+                                    n_runs=self.n_runs, seed=self.seed, baseline_step_size=alpha_w,
+                                    baseline_features=np.ones((4, 1)) if baseline else None,
+                                    max_steps=self.max_steps, record_theta=True)
+                    returns, th, message, backend = res.returns, res.theta_history, res.message, res.backend
+                    n_runs, n_done, n_truncated = self.n_runs, self.n_episodes, res.n_truncated
+                else:
+                    returns, th, message, n_done, n_truncated = self._numpy_study(alpha, alpha_w, t0)
+                    backend, n_runs = "numpy", self.numpy_runs
         except (ValueError, MemoryError) as exc:  # pragma: no cover - controls cannot reach this
             return {"message": str(exc), "alpha": alpha, "v_star": self.v_star}
         seconds = time.perf_counter() - t0
-        th = res.theta_history
         with np.errstate(over="ignore", invalid="ignore"):
             p = 1.0 / (1.0 + np.exp(th[..., 0] - th[..., 1]))
-        final = float(np.nanmean(res.returns[:, -100:]))
-        return {"alpha": alpha, "alpha_w": alpha_w, "returns": res.returns, "p": p, "final": final,
-                "p_final": float(np.nanmean(p[:, -1])), "v_star": self.v_star, "seconds": seconds,
-                "backend": res.backend, "n_truncated": res.n_truncated, "message": res.message}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN after divergence
+            final = float(np.nanmean(returns[:, max(0, n_done - 100):n_done]))
+            p_final = float(np.nanmean(p[:, n_done]))
+        return {"alpha": alpha, "alpha_w": alpha_w, "returns": returns, "p": p, "final": final,
+                "p_final": p_final, "v_star": self.v_star, "seconds": seconds, "n_runs": n_runs,
+                "n_episodes_done": n_done, "backend": backend, "n_truncated": n_truncated, "message": message}
+
+    def _numpy_study(self, alpha, alpha_w, t0):
+        """The study without the C kernel: fewer runs, in pieces, until the time budget is spent.
+
+        Every piece has its own seed, so the episodes that are shown are the
+        same whatever the machine's speed; a faster machine shows more of them.
+        """
+        n, E, d = self.numpy_runs, self.n_episodes, self.policy.d
+        returns = np.full((n, E), np.nan)
+        th = np.full((n, E + 1, d), np.nan)
+        theta = np.broadcast_to(corridor_theta(self.p0), (n, d)).copy()
+        th[:, 0] = theta
+        w = None
+        dead = np.zeros(n, dtype=bool)
+        seeds = np.random.SeedSequence(self.seed).spawn(-(-E // self.numpy_chunk))
+        done, n_truncated = 0, 0
+        while done < E and (done == 0 or time.perf_counter() - t0 < self.numpy_budget):
+            k = min(self.numpy_chunk, E - done)
+            res = reinforce(self.mdp, self.policy, np.where(dead[:, None], 0.0, theta), alpha, k, n_runs=n,
+                            seed=seeds[done // self.numpy_chunk], baseline_step_size=alpha_w,
+                            baseline_features=np.ones((4, 1)) if alpha_w is not None else None,
+                            w0=None if w is None else np.where(dead[:, None], 0.0, w),
+                            max_steps=self.numpy_max_steps, record_theta=True, backend="numpy")
+            returns[:, done:done + k] = np.where(dead[:, None], np.nan, res.returns)
+            th[:, done + 1:done + k + 1] = np.where(dead[:, None, None], np.nan, res.theta_history[:, 1:])
+            dead |= res.diverged
+            theta, w = res.theta, res.w
+            n_truncated += res.n_truncated
+            done += k
+        parts = [f"no C kernel (numpy fallback): {n} runs, {done} of {E} episodes within the "
+                 f"{self.numpy_budget:g} s budget, episodes cut at {self.numpy_max_steps} steps"]
+        if n_truncated:
+            parts.append(f"{n_truncated} episodes cut off")
+        if dead.any():
+            parts.append(f"{int(dead.sum())} of {n} runs diverged")
+        return returns, th, "; ".join(parts), done, n_truncated
 
     def draw(self, result):
         for band in (self.ret_band, self.p_band):
@@ -329,7 +381,7 @@ class ReinforceExplorer(Explorer):
         # two short lines: one line of this text is wider than the figure and gets clipped
         self.title_text.set_text(
             f"α = {_pow2(math.log2(result['alpha']))}, {bl}: mean of last 100 episodes "
-            f"{result['final']:.2f}\n(mean and 95% band of {self.n_runs} runs; study took "
+            f"{result['final']:.2f}\n(mean and 95% band of {result['n_runs']} runs; study took "
             f"{result['seconds']:.2f} s)")
         self.msg.set_text(result["message"])
         self.msg.set_visible(bool(result["message"]))
@@ -380,6 +432,7 @@ class GroupExplorer(Explorer):
 
     title = "GRPO-style toy: the group"
     defaults = {"group_size": 8, "reward_shift": 0.0, "log2_step": 1.0}
+    limits = {"group_size": (1, 64, "int"), "reward_shift": (0.0, 3.0, "float"), "log2_step": (-2.0, 4.0, "float")}
     n_runs = 40
     n_iters = 80
     n_groups = 800

@@ -274,6 +274,9 @@ class AscentExplorer(Explorer):
     """
 
     title = "gradient ascent"
+    # only the number of steps is clamped (its slider's top): the other values
+    # past their sliders get compute's own messages
+    limits = {"n_steps": (-10**9, 200, "int")}
     defaults = {"landscape": "corridor", "step_size": 0.3, "n_steps": 30,
                 "theta1": -2.5, "theta2": 2.0}
 
