@@ -24,14 +24,17 @@ Rules for authors (write this, or let the tool write it for you)
    a red error. The tool expands them (``\\E`` -> ``\\mathbb{E}``).
 3. **Solutions.** Every ``{solution}`` and ``{solution-start}`` directive has
    ``:class: dropdown`` (the tool adds it): both places then show it closed. A gated solution
-   (``{solution-start}`` ... code cells ... ``{solution-end}``) is stored collapsed: every cell
-   between the start and the end has ``jupyter.source_hidden`` (code cells also
-   ``jupyter.outputs_hidden``), so Lab shows a one-line placeholder and Run All keeps the
-   answers out of view. A collapsed markdown cell's placeholder shows its first source line,
-   so the tool makes that line the MyST comment ``% Solution, continued (click to show)``
-   (invisible in both renderings), and moves prose that shares a cell with
-   ``{solution-end}`` into a cell of its own. Text after ``{solution-start}`` in the same
-   cell needs nothing: both renderers put it inside the dropdown.
+   (``{solution-start}`` ... code and markdown cells ... ``{solution-end}``) is folded in Lab
+   under a Lab-only heading ``###### Solution to Exercise N`` stored collapsed
+   (``jp-MarkdownHeadingCollapsed``), and closed by ``###### End of the solution to Exercise
+   N`` when more follows; both headings are cells tagged ``lab-solution`` and ``remove-cell``
+   (absent from the HTML book) that the tool rewrites on every run, so never edit them. This
+   is the one fold that survives Run All: JupyterLab's Run All expands collapsed markdown
+   cells and the outputs of every code cell it runs, but keeps the cells under a collapsed
+   heading hidden. The solution's code cells are also stored with ``jupyter.source_hidden``
+   and ``jupyter.outputs_hidden``. The tool starts a cell at each ``{solution-start}`` (the
+   exercise before it stays in view). Write the gate in this order: exercise, then
+   ``{solution-start}``, the solution's cells, ``{solution-end}``.
 4. **Words for one place only.** A sentence about the static page (``The static page shows
    the figure at its starting values ...``) goes in
    ``<div class="pg-static-only">`` + blank line + the sentence + blank line + ``</div>``; a
@@ -68,7 +71,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
 
-COMMENT = "% Solution, continued (click to show)"
+LAB_TAG = "lab-solution"  # cells the tool adds for JupyterLab (removed from the HTML book)
 STATIC_OPEN = '<div class="pg-static-only" style="display: none">'
 
 # Directives jupyterlab-myst 2.7 renders (mystmd's defaults plus the exercise, proof, card,
@@ -255,69 +258,96 @@ def notes_for(nb):
 
 # ---------------------------------------------------------------- gated solutions
 
-def _gate_events(text):
-    """'start'/'end' events of gated solutions in a markdown cell, in order."""
-    ev = []
-    for m in map(FENCE.match, text.split("\n")):
-        if m and m.group(3) == "{solution-start}":
-            ev.append("start")
-        elif m and m.group(3) == "{solution-end}":
-            ev.append("end")
-    return ev
+def _fence_index(text, name):
+    for k, line in enumerate(text.split("\n")):
+        m = FENCE.match(line)
+        if m and m.group(3) == "{" + name + "}":
+            return k
+    return None
 
 
-def _split_end(text):
-    """(prose before the {solution-end} fence, the fence and what follows)."""
-    lines = text.split("\n")
-    k = next(i for i, ln in enumerate(lines) if (m := FENCE.match(ln)) and m.group(3) == "{solution-end}")
-    return "\n".join(lines[:k]).strip("\n"), "\n".join(lines[k:])
+def _exercise_numbers(nb):
+    """Label -> the number jupyterlab-myst gives the exercise (1, 2, ... in notebook order)."""
+    numbers, k = {}, 0
+    for c in nb.cells:
+        if c.cell_type != "markdown":
+            continue
+        lines = c.source.split("\n")
+        for i, line in enumerate(lines):
+            m = FENCE.match(line)
+            if m and m.group(3) in ("{exercise}", "{exercise-start}"):
+                k += 1
+                for opt in lines[i + 1:]:
+                    o = re.match(r"^\s*:label:\s*(\S+)", opt)
+                    if o:
+                        numbers[o.group(1)] = k
+                    if not re.match(r"^\s*:[\w-]+:", opt):
+                        break
+    return numbers
 
 
-def _hide(cell, outputs=False):
-    meta = cell.metadata.setdefault("jupyter", {})
-    meta["source_hidden"] = True
-    if outputs:
-        meta["outputs_hidden"] = True
-
-
-def _with_comment(text):
-    return text if text.startswith(COMMENT) else COMMENT + "\n" + text
+def _lab_heading(text, cell_id, collapsed):
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.id = cell_id[:64]
+    cell.metadata["tags"] = [LAB_TAG, "remove-cell"]
+    if collapsed:
+        cell.metadata["jp-MarkdownHeadingCollapsed"] = True
+    return cell
 
 
 def collapse_solutions(nb, problems):
-    cells, open_gate = [], False
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            ev = _gate_events(cell.source)
-            if open_gate and ev and ev[0] == "end":
-                before, rest = _split_end(cell.source)
-                if before.strip() and before.strip() != COMMENT:
-                    prose = nbformat.v4.new_markdown_cell(_with_comment(before))
-                    prose.id = (cell.get("id") or "cell")[:55] + "-sol"
-                    _hide(prose)
-                    cells.append(prose)
-                    cell.source = rest
-                cells.append(cell)
-                ev = ev[1:]
-                open_gate = False
-            elif open_gate:
-                if ev:
-                    problems.append("a solution-start inside an open gated solution")
-                cell.source = _with_comment(cell.source)
-                _hide(cell)
-                cells.append(cell)
-                continue
-            else:
-                cells.append(cell)
-            for e in ev:
-                open_gate = e == "start"
-        else:
-            if open_gate:
-                _hide(cell, outputs=True)
-            cells.append(cell)
-    if open_gate:
-        problems.append("a {solution-start} without {solution-end}")
-    nb.cells = cells
+    """Fold every gated solution in Lab under a collapsed Lab-only heading.
+
+    JupyterLab's Run All expands collapsed inputs of markdown cells and the outputs of
+    every code cell it runs, but not a collapsed heading: the cells under it stay hidden.
+    """
+    cells = [c for c in nb.cells if LAB_TAG not in c.metadata.get("tags", [])]
+    # a {solution-start} begins its own cell (what comes before it, e.g. the exercise, stays out)
+    split = []
+    for c in cells:
+        k = _fence_index(c.source, "solution-start") if c.cell_type == "markdown" else None
+        if k:
+            lines = c.source.split("\n")
+            before, rest = "\n".join(lines[:k]).rstrip("\n"), "\n".join(lines[k:])
+            if before.strip():
+                c.source = before
+                split.append(c)
+                c = nbformat.v4.new_markdown_cell(rest)
+                c.id = (split[-1].get("id") or "cell")[:60] + "-sol"
+        split.append(c)
+    numbers = _exercise_numbers(nb)
+    out, i = [], 0
+    while i < len(split):
+        c = split[i]
+        if c.cell_type == "markdown" and _fence_index(c.source, "solution-start") == 0:
+            arg = FENCE.match(c.source.split("\n")[0]).group(4).strip()
+            num = numbers.get(arg)
+            if num is None:
+                problems.append(f"solution-start {arg}: no exercise with that label in this notebook")
+            title = f"Solution to Exercise {num}" if num else "Solution"
+            j = next((j for j in range(i, len(split)) if split[j].cell_type == "markdown"
+                      and _fence_index(split[j].source, "solution-end") is not None), None)
+            if j is None:
+                problems.append(f"solution-start {arg} without solution-end")
+                out.extend(split[i:])
+                break
+            out.append(_lab_heading(f"###### {title}", f"lab-sol-{arg}", True))
+            for g in split[i:j + 1]:
+                if g.cell_type == "code":
+                    meta = g.metadata.setdefault("jupyter", {})
+                    meta["source_hidden"] = True
+                    meta["outputs_hidden"] = True
+                out.append(g)
+            after = split[j + 1] if j + 1 < len(split) else None
+            if after is not None and not (after.cell_type == "markdown"
+                                          and after.source.lstrip().startswith("#")):
+                out.append(_lab_heading(f"###### End of the solution to Exercise {num or ''}".rstrip(),
+                                        f"lab-sol-end-{arg}", False))
+            i = j + 1
+            continue
+        out.append(c)
+        i += 1
+    nb.cells = out
 
 
 # ---------------------------------------------------------------- files
