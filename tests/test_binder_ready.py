@@ -1,12 +1,16 @@
 """Binder readiness, checked without Binder.
 
-Binder (repo2docker) reads ``runtime.txt`` for the Python version, installs
-``requirements.txt`` (which ends with ``-e .``), starts JupyterLab in the
-repository and runs the notebooks from their own folder. The slow test here
-does the same on this machine: a fresh virtual environment made with
-``python -m venv`` and ``pip install -r requirements.txt`` (pip's cache makes
-this take about a minute), then every notebook in ``chapters/`` executed by
-that environment's kernel with ``chapters/`` as the working directory.
+Binder (repo2docker) reads the ``binder/`` folder before the top level: its
+``runtime.txt`` for the Python version and its ``requirements.txt``, the lean
+student environment (numpy, matplotlib, ipywidgets, JupyterLab with
+jupyterlab-myst, Voila, and pgcore through ``-e .``, run from the repository's
+root), then starts JupyterLab in the repository and runs the notebooks from
+their own folder. The top-level ``requirements.txt`` stays the full build
+(jupyter-book, Sphinx, the test tools). The slow test here does what Binder
+does on this machine: a fresh virtual environment made with ``python -m venv``
+and ``pip install -r binder/requirements.txt``, then every notebook in
+``chapters/`` executed by that environment's kernel with ``chapters/`` as the
+working directory.
 
 It runs under ``make test``; set ``SKIP_BINDER_TEST=1`` to skip it.
 """
@@ -24,17 +28,44 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "chapters"
+BINDER = ROOT / "binder"
+#: What a student needs, and what only the book's build and tests need.
+STUDENT = ("numpy", "matplotlib", "ipywidgets", "ipykernel", "jupyterlab", "jupyterlab-myst", "voila")
+BUILD_ONLY = ("jupyter-book", "sphinx", "myst-nb", "pytest", "nbval", "hypothesis", "playwright")
 SKIP = os.environ.get("SKIP_BINDER_TEST", "").strip().lower() not in ("", "0", "false", "no")
 CELL_TIMEOUT = 300  # seconds, as generous as a slow Binder machine needs
 
 
-def test_runtime_txt_names_the_python_of_requirements():
-    runtime = (ROOT / "runtime.txt").read_text().strip()
+@pytest.mark.parametrize("folder", [ROOT, BINDER], ids=["top", "binder"])
+def test_runtime_txt_names_the_python_of_requirements(folder):
+    runtime = (folder / "runtime.txt").read_text().strip()
     m = re.fullmatch(r"python-(\d+)\.(\d+)", runtime)
     assert m, f"runtime.txt should read like 'python-3.11', not {runtime!r}"
     required = re.search(r'requires-python\s*=\s*">=\s*(\d+)\.(\d+)', (ROOT / "pyproject.toml").read_text())
     assert required and tuple(map(int, m.groups())) >= tuple(map(int, required.groups())), \
         "runtime.txt names a Python older than pyproject.toml's requires-python"
+
+
+def _names(path):
+    lines = [ln.strip() for ln in path.read_text().splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    return lines, {re.split(r"[=<>\[]", ln)[0].lower().replace("_", "-") for ln in lines[:-1]}
+
+
+def test_binder_environment_is_lean_pinned_and_installs_the_book_package():
+    lines, names = _names(BINDER / "requirements.txt")
+    assert lines[-1] == "-e .", "binder/requirements.txt must end with '-e .' (repo2docker runs it from the root)"
+    loose = [ln for ln in lines[:-1] if "==" not in ln]
+    assert not loose, f"unpinned requirements: {loose}"
+    missing = [n for n in STUDENT if n not in names]
+    assert not missing, f"binder/requirements.txt lacks what a student needs: {missing}"
+    extra = [n for n in BUILD_ONLY if n in names]
+    assert not extra, f"binder/requirements.txt installs build-only packages: {extra}"
+    # the same versions as the full build, so Binder runs what the tests ran
+    pins = dict(ln.lower().replace("_", "-").split("==") for ln in lines[:-1])
+    full_pins = dict(ln.lower().replace("_", "-").split("==") for ln in _names(ROOT / "requirements.txt")[0][:-1])
+    differ = {n: (v, full_pins[n]) for n, v in pins.items() if n in full_pins and full_pins[n] != v}
+    assert not differ, f"binder and the full build pin different versions: {differ}"
 
 
 def test_requirements_are_pinned_and_install_the_book_package():
@@ -56,7 +87,7 @@ def test_no_text_notebooks_that_binder_would_open_as_plain_text():
         if head.startswith("---") and "kernelspec" in head.split("---", 2)[1]:
             text_notebooks.append(path.name)
     if text_notebooks:
-        reqs = (ROOT / "requirements.txt").read_text().lower()
+        reqs = (BINDER / "requirements.txt").read_text().lower()
         assert "jupytext" in reqs, f"{text_notebooks} are text notebooks: add jupytext to requirements.txt"
 
 
@@ -76,9 +107,9 @@ def _run_in_fresh_env(venv, notebooks, tmp_path):
     bindir = venv / "bin"
     install = subprocess.run(
         [str(bindir / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-         "--no-input", "-r", "requirements.txt"],
+         "--no-input", "-r", "binder/requirements.txt"],
         cwd=ROOT, capture_output=True, text=True)
-    assert install.returncode == 0, f"pip install -r requirements.txt failed:\n{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
+    assert install.returncode == 0, f"pip install -r binder/requirements.txt failed:\n{install.stdout[-3000:]}\n{install.stderr[-3000:]}"
     check = subprocess.run([str(bindir / "python"), "-m", "pip", "check"], capture_output=True, text=True)
     assert check.returncode == 0, f"pip check: {check.stdout}{check.stderr}"
 

@@ -37,7 +37,7 @@ import time
 
 from ..plotting import STYLE, LiveFigure, png_bytes
 
-__all__ = ["Explorer", "KERNEL_NOTE", "in_voila"]
+__all__ = ["Explorer", "KERNEL_NOTE", "CONTROL_WIDTHS", "fix_control_width", "in_voila"]
 
 
 def in_voila():
@@ -54,13 +54,23 @@ _NOTE_HTML = ('<p class="pg-kernel-note" style="margin:0.2em 0 0.4em; font-size:
               'launch button (the rocket <i class="fas fa-rocket" aria-hidden="true"></i> at '
               'the top of the page) to open this notebook in Binder or Colab.</p>')
 
+#: Fixed widths (px) of every control's parts, at the normal and the
+#: presentation (``large=True``) size: the description label, the slider's
+#: track and its readout. A slider's total width is their sum, so a long
+#: description can no longer squeeze the track (ipywidgets gives a slider
+#: 300 px in all, and ``description_width="initial"`` let a 32-character
+#: label leave the track 5 px).
+CONTROL_WIDTHS = {
+    False: {"label": 240, "track": 300, "readout": 72},
+    True: {"label": 350, "track": 420, "readout": 110},
+}
+_SLIDER_PAD = 16  # the slider's own margins around the track, px
+
 # Presentation mode: the ipywidgets CSS variables, overridden inside .pg-large.
 _LARGE_CSS = """<style>
 .pg-large {
   --jp-widgets-font-size: 20px;
-  --jp-widgets-inline-height: 42px;
-  --jp-widgets-inline-label-width: 200px;
-  --jp-widgets-inline-width: 640px;
+  --jp-widgets-inline-height: 38px;
   --jp-widgets-slider-handle-size: 22px;
   --jp-widgets-slider-track-thickness: 6px;
   font-size: 20px;
@@ -69,6 +79,37 @@ _LARGE_CSS = """<style>
 .pg-large button { font-size: 20px; }
 .pg-large .widget-readout { min-width: 90px; }
 </style>"""
+
+# Around an explorer shown in Voila (controls, then the figure as an image
+# widget): the figure is never stretched past its pixel size, and the box is
+# at most one screen tall, the image giving up height (scaled, aspect kept)
+# so that controls plus figure fit the window without scrolling.
+_DEMO_CSS = """<style>
+.pg-demo { max-height: calc(100vh - 24px); }
+.pg-demo > .widget-image { flex: 0 1 auto; min-height: 0; max-width: 100%;
+  width: auto; height: auto; object-fit: contain; object-position: left top;
+  align-self: flex-start; }
+</style>"""
+
+
+def fix_control_width(w, large=False):
+    """Give a control the fixed widths of :data:`CONTROL_WIDTHS`; returns ``w``.
+
+    A slider gets its description label, track and readout widths and a total
+    width that is their sum (also its minimum, so a box cannot squeeze it); a
+    dropdown or a checkbox lines up with the sliders' tracks.
+    """
+    import ipywidgets as W
+
+    dims = CONTROL_WIDTHS[bool(large)]
+    w.style.description_width = f"{dims['label']}px"
+    if isinstance(w, (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatRangeSlider,
+                      W.IntRangeSlider, W.SelectionSlider)):
+        total = dims["label"] + dims["track"] + dims["readout"] + _SLIDER_PAD
+    else:
+        total = dims["label"] + dims["track"]
+    w.layout.width = w.layout.min_width = f"{total}px"
+    return w
 
 
 class Explorer:
@@ -208,8 +249,28 @@ class Explorer:
         """Back to the values the explorer was created with."""
         return self.set(**self.initial)
 
+    def inactive_controls(self, values):
+        """Names of the controls that do nothing at these control ``values``.
+
+        They are shown disabled, and moving one does not recompute (e.g. the
+        baseline's step size while the baseline is off). None by default.
+        """
+        return set()
+
+    def _sync_disabled(self):
+        if self._controls is None:
+            return
+        off = self.inactive_controls(self.values)
+        for name, w in self._controls.items():
+            w.disabled = name in off
+
     def widget(self):
-        """The controls (with a reset button) as one ipywidgets box."""
+        """The controls (with a reset button) as one ipywidgets box.
+
+        Every control gets the fixed widths of :data:`CONTROL_WIDTHS` (see
+        :func:`fix_control_width`), and the controls that do nothing in the
+        current state are disabled.
+        """
         import ipywidgets as W
 
         if self._controls is None:
@@ -217,29 +278,48 @@ class Explorer:
             self._syncing = False
             for name, w in self._controls.items():
                 w.value = self.values[name]
+                fix_control_width(w, self.large)
                 w.observe(self._on_change(name), names="value")
+            self._sync_disabled()
         reset = W.Button(description="Reset", icon="undo", tooltip="back to the starting values")
-        reset.on_click(lambda _b: self.reset())
+
+        def on_reset(_b):
+            self.reset()
+            self._sync_disabled()
+
+        reset.on_click(on_reset)
         children = list(self._controls.values())
         if self.large:
             # The CSS travels inside the widgets, so it works wherever they render
             # (JupyterLab, Voila, the book's saved widget state); the reset
             # button stays the last child.
-            children.append(W.HTML(_LARGE_CSS))
-        children.append(reset)
-        box = W.VBox(children)
-        if self.large:
-            box.add_class("pg-large")
-            for w in children:
-                w.layout.width = "640px"
+            children.append(W.HTML(_LARGE_CSS, layout=W.Layout(height="0px", margin="0px")))
             reset.style.font_size = "20px"
-            reset.layout.height = "42px"
+            reset.layout.height = "38px"
+        children.append(reset)
+        if self.large:
+            # Wide screens take the controls two (or more) to a row: a projector's
+            # height is the scarce dimension.
+            for w in self._controls.values():
+                w.layout.margin = "2px 24px 2px 0px"
+            box = W.Box(children, layout=W.Layout(display="flex", flex_flow="row wrap",
+                                                  align_items="center"))
+            box.add_class("pg-large")
+        else:
+            box = W.VBox(children)
         return box
 
     def _on_change(self, name):
         def handler(change):
-            if not getattr(self, "_syncing", False):
-                self.set(**{name: change["new"]})
+            if getattr(self, "_syncing", False):
+                return
+            new = {**self.values, name: change["new"]}
+            if name in self.inactive_controls(new):
+                # does nothing in this state: remember it, but do not recompute
+                self.values[name] = change["new"]
+                return
+            self.set(**{name: change["new"]})
+            self._sync_disabled()
         return handler
 
     def _ipython_display_(self):
@@ -250,7 +330,11 @@ class Explorer:
 
             if self._image is None:
                 self._image = W.Image(value=png_bytes(self.fig), format="png")
-            display(W.VBox([self.widget(), self._image]))
+                self._image.add_class("pg-figure")
+            box = W.VBox([W.HTML(_DEMO_CSS, layout=W.Layout(height="0px", margin="0px")),
+                          self.widget(), self._image])
+            box.add_class("pg-demo")
+            display(box)
             return
         box = self.widget()
         first = not self._note_shown  # the note appears once per explorer

@@ -292,6 +292,10 @@ class ReinforceExplorer(Explorer):
                                                 continuous_update=False, style=style),
         }
 
+    def inactive_controls(self, values):
+        """The baseline's step size does nothing while the baseline is off."""
+        return set() if values["baseline"] else {"log2_baseline_step"}
+
     def compute(self, log2_step, baseline, log2_baseline_step):
         alpha = 2.0 ** float(log2_step)
         alpha_w = 2.0 ** float(log2_baseline_step) if baseline else None

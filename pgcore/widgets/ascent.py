@@ -313,7 +313,7 @@ class AscentExplorer(Explorer):
         gax.set_yscale("log")
         _plain_log_labels(gax)
         gax.set_xlabel("iteration t")
-        gax.set_ylabel("sup J − J(θ_t)")
+        gax.set_ylabel(r"$\sup J - J(\theta_t)$")
         self.gax_title = gax.set_title("", fontsize="medium")
         self.gmsg = gax.text(0.5, 0.5, "", transform=gax.transAxes, ha="center", va="center",
                              fontsize="small", color=COLORS[3], visible=False)

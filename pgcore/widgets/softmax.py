@@ -88,7 +88,7 @@ class SoftmaxExplorer(Explorer):
         small = 13 if self.large else 9
         self.ax, self.ax_log = ax, ax_log
         self.bars = bar_probabilities(ax, np.full(5, 0.2), _ACTIONS, color=COLORS[0],
-                                      ylabel="π(a)")
+                                      ylabel=r"$\pi(a)$")
         for t in self.bars._pg_texts:
             t.set_fontsize(small)
         ax.set_xlabel("action a")
@@ -97,7 +97,7 @@ class SoftmaxExplorer(Explorer):
                                       va="top", fontsize=small) for b in self.log_bars]
         ax_log.axhline(0.0, color="black", linewidth=0.8)
         ax_log.set_xlabel("action a")
-        ax_log.set_ylabel("ln π(a)")
+        ax_log.set_ylabel(r"$\ln \pi(a)$")
         self.title_text = fig.text(0.5, 0.97, "", ha="center", va="top",
                                    fontsize=18 if self.large else 12)
         self.note_text = fig.text(0.5, 0.015, "", ha="center", va="bottom",

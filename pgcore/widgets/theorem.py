@@ -160,7 +160,7 @@ class TheoremExplorer(Explorer):
         super().__init__(large=large, **values)
 
     def make_figure(self):
-        fig, axes = new_figure(ncols=3, width=10.0, height=3.7, large=self.large)
+        fig, axes = new_figure(ncols=3, width=9.6, height=3.7, large=self.large)
         # A fixed layout: the explorer redraws often, and constrained layout
         # plus a tight bounding box would re-measure every text at each redraw.
         fig.set_layout_engine(None)
@@ -173,17 +173,17 @@ class TheoremExplorer(Explorer):
         self.mu_texts = [self.ax_mu.text(i, 0, "", ha="center", va="bottom", fontsize="small") for i in x]
         self.ax_mu.set_xticks(x, _STATES)
         self.ax_mu.set_ylim(0, 1.12)
-        self.ax_mu.set_ylabel("μ(s)")  # plain text: mathtext is re-parsed at each redraw
+        self.ax_mu.set_ylabel(r"$\mu(s)$")  # a fixed text: matplotlib caches its parse
         self.ax_mu.set_title("on-policy distribution")
 
         w = 0.38
         self.q_bars = [self.ax_q.bar(x + (a - 0.5) * w, np.zeros(3), w, color=COLORS[1 + 4 * a],
                                      label=name) for a, name in enumerate(["left", "right"])]
-        self.q_texts = [[self.ax_q.text(i + (a - 0.5) * w, 0, "", ha="center", va="top", fontsize="x-small")
+        self.q_texts = [[self.ax_q.text(i + (a - 0.5) * w, 0, "", ha="center", va="top", fontsize="small")
                          for i in x] for a in range(2)]
         self.ax_q.set_xticks(x, _STATES)
         self.ax_q.axhline(0, color="0.3", lw=0.8)
-        self.ax_q.set_ylabel("q_π(s, a)")
+        self.ax_q.set_ylabel(r"$q_\pi(s, a)$")
         self.ax_q.set_title("action values")
         self.ax_q.legend(loc="lower center", ncols=2, fontsize="small", title="action a", title_fontsize="small")
 
