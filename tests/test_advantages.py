@@ -129,7 +129,7 @@ def test_bad_input_is_refused_with_the_name_of_the_argument():
         adv.gae(r, v, 0.9, "half")
     with pytest.raises(ValueError, match="n must be an integer >= 1"):
         adv.n_step_returns(r, v, 0.9, 0)
-    with pytest.raises(ValueError, match="n must be an integer"):
+    with pytest.raises(TypeError, match="n must be an integer"):
         adv.n_step_returns(r, v, 0.9, 1.5)
     with pytest.raises(TypeError, match="n must be an integer"):
         adv.n_step_returns(r, v, 0.9, None)

@@ -179,7 +179,7 @@ def test_train_with_exact_expected_steps_tracks_sigma_closed_form():
 
 @pytest.mark.parametrize("kwargs, kind, word", [
     (dict(alpha=-1.0), ValueError, "alpha"), (dict(alpha=np.nan), ValueError, "alpha"),
-    (dict(n_updates=2.5), ValueError, "n_updates"), (dict(batch_size=0), ValueError, "batch_size"),
+    (dict(n_updates=2.5), TypeError, "n_updates"), (dict(batch_size=0), ValueError, "batch_size"),
     (dict(baseline="batch", batch_size=1), ValueError, "batch_size"),
     (dict(baseline="mean"), ValueError, "baseline"), (dict(baseline=np.nan), ValueError, "baseline"),
     (dict(baseline=None), TypeError, "baseline"), (dict(theta0=[0.0, 0.0]), ValueError, "theta"),

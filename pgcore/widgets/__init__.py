@@ -31,6 +31,10 @@ _LAZY = {
     "grpo_explorer": "algorithms",
     "AdvantageExplorer": "actor_critic",
     "actor_critic_explorer": "actor_critic",
+    "GaussianExplorer": "continuous",
+    "gaussian_explorer": "continuous",
+    "GrpoLMExplorer": "grpo_lm",
+    "grpo_lm_explorer": "grpo_lm",
     "TheoremExplorer": "theorem",
     "theorem_explorer": "theorem",
 }

@@ -161,8 +161,19 @@ class GrpoLMExplorer(Explorer):
             self._frozen = True
 
 
-def grpo_lm_explorer(task, params_ref, group_size=8, beta=0.04, clip=0.2, length_norm="sequence",
+def grpo_lm_explorer(task=None, params_ref=None, group_size=8, beta=0.04, clip=0.2, length_norm="sequence",
                      verifier="true", large=False):
-    """The chapter-13 explorer: a short GRPO run from the pretrained model per move. See chapter 13."""
+    """The chapter-13 explorer: a short GRPO run from the pretrained model per move. See chapter 13.
+
+    Without ``task`` and ``params_ref`` it builds the chapter's addition task and
+    pretrains the chapter's reference model first (a few seconds), as the
+    classroom demos do.
+    """
+    if task is None or params_ref is None:
+        from .. import grpo_lm as gl
+
+        task = gl.addition_task(n_test=1000, max_len=6, seed=0)
+        params_ref, _ = gl.pretrain(task, n_examples=9000, target=0.15, batch=128, lr=2e-2,
+                                    digit_noise=0.2, ramble=0.2, seed=0)
     return GrpoLMExplorer(task, params_ref, large=large, group_size=int(group_size), beta=float(beta),
                           clip=float(clip), length_norm=length_norm, verifier=verifier)
