@@ -40,3 +40,27 @@ def _cdf_rows(p):
     c[np.arange(n) >= last[..., None]] = 1.0
     return c
 
+
+class _RunReport:
+    """What batched-run results (REINFORCE, actor-critic) say about cut-off episodes and diverged runs.
+
+    A mixin for dataclasses with fields ``truncated`` (bool array, one per
+    episode), ``diverged`` (bool array, one per run) and ``max_steps``.
+    """
+
+    @property
+    def n_truncated(self):
+        """Number of episodes cut off at ``max_steps``."""
+        return int(self.truncated.sum())
+
+    @property
+    def message(self):
+        """An empty string, or a sentence about cut-off episodes and diverged runs."""
+        parts = []
+        if self.n_truncated:
+            parts.append(f"{self.n_truncated} of {self.truncated.size} episodes were cut off "
+                         f"at max_steps={self.max_steps}")
+        if self.diverged.any():
+            parts.append(f"{int(self.diverged.sum())} of {self.diverged.size} runs diverged "
+                         "(parameters no longer finite)")
+        return "; ".join(parts)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import _cdf_rows, _positive_int, _sample_index, _step
+from ._common import _RunReport, _cdf_rows, _positive_int, _sample_index, _step
 from .gradient import policy_gradient
 from .mdp import MDP, check_policy, evaluate, expected_visits
 from .policy import SoftmaxPolicy
@@ -53,7 +53,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class ActorCriticResult:
+class ActorCriticResult(_RunReport):
     """What :func:`actor_critic` returns.
 
     Attributes
@@ -89,23 +89,6 @@ class ActorCriticResult:
     w_history: np.ndarray | None
     max_steps: int
     backend: str = "numpy"
-
-    @property
-    def n_truncated(self):
-        """Number of episodes cut off at ``max_steps``."""
-        return int(self.truncated.sum())
-
-    @property
-    def message(self):
-        """An empty string, or a sentence about cut-off episodes and diverged runs."""
-        parts = []
-        if self.n_truncated:
-            parts.append(f"{self.n_truncated} of {self.truncated.size} episodes were cut off "
-                         f"at max_steps={self.max_steps}")
-        if self.diverged.any():
-            parts.append(f"{int(self.diverged.sum())} of {self.diverged.size} runs diverged "
-                         "(parameters no longer finite)")
-        return "; ".join(parts)
 
 
 def _features_w(xw, S):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels
-from ._common import _cdf_rows, _positive_int, _sample_index, _step
+from ._common import _RunReport, _cdf_rows, _positive_int, _sample_index, _step
 from ._validate import INT64_MAX, array, choice, kernel_size
 from .mdp import MDP, refuse_endless
 from .policy import SoftmaxPolicy
@@ -43,7 +43,7 @@ def kernel_backend():
 
 
 @dataclass(frozen=True)
-class ReinforceResult:
+class ReinforceResult(_RunReport):
     """What :func:`reinforce` returns.
 
     Attributes
@@ -79,23 +79,6 @@ class ReinforceResult:
     theta_history: np.ndarray | None
     max_steps: int
     backend: str
-
-    @property
-    def n_truncated(self):
-        """Number of episodes cut off at ``max_steps``."""
-        return int(self.truncated.sum())
-
-    @property
-    def message(self):
-        """An empty string, or a sentence about cut-off episodes and diverged runs."""
-        parts = []
-        if self.n_truncated:
-            parts.append(f"{self.n_truncated} of {self.truncated.size} episodes were cut off "
-                         f"at max_steps={self.max_steps}")
-        if self.diverged.any():
-            parts.append(f"{int(self.diverged.sum())} of {self.diverged.size} runs diverged "
-                         "(parameters no longer finite)")
-        return "; ".join(parts)
 
 
 def _bitgens(seed, n):
