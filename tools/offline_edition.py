@@ -85,7 +85,11 @@ def overrides():
     return {
         "sphinx": {
             "config": {
-                "html_static_path": [str(STATIC)],
+                # Added by tools/pg_sphinx.py once Sphinx starts: in
+                # html_static_path itself, jupyter-book would link every .js and
+                # .css file of the folder (all of MathJax) into every page, as it
+                # does for the book's own _static/ folder.
+                "pg_offline_static": str(STATIC),
                 "mathjax_path": MATHJAX_JS,
                 # myst-nb adds these to every page that holds widget state.
                 "nb_ipywidgets_js": {

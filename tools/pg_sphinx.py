@@ -8,6 +8,10 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   when writing starts, with the filename ``''`` instead of ``None``, so the two
   copies of a script with a body and no file no longer compare equal. Here
   every page's scripts are de-duplicated, with ``None`` and ``''`` treated alike.
+* ``pg_offline_static`` (set by tools/offline_edition.py): a folder of
+  offline assets (MathJax, the widget manager) added to ``html_static_path``
+  after jupyter-book has read the config, so that only the files the offline
+  edition names are linked into the pages.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def _add_offline_static(app, config):
+    if config.pg_offline_static:
+        config.html_static_path = [*config.html_static_path, config.pg_offline_static]
+
+
 def setup(app):
+    app.add_config_value("pg_offline_static", "", "html")
+    app.connect("config-inited", _add_offline_static)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
