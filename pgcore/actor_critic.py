@@ -485,10 +485,16 @@ def td_fixed_point(mdp, pi, features=None):
     r"""Where a linear TD(0) critic settles for a fixed policy: :math:`\hat v = X \mathbf w_{TD}`.
 
     Solves :math:`X^\top D (r_\pi + \gamma P_\pi X \mathbf w - X \mathbf w) = 0`
-    with :math:`D = \operatorname{diag}(\eta)`, the expected visits, for
+    with :math:`D = \operatorname{diag}(\nu)`, :math:`\nu(s)` the expected
+    number of visits to :math:`s` per episode *without* discounting, for
     :math:`\mathbf w` (Sutton & Barto 2018, eq. 9.12, with visits in place of
-    the on-policy distribution: a constant factor). With tabular features it
-    is :math:`v_\pi` on every visited state.
+    the on-policy distribution: a constant factor). TD(0) updates at every step
+    it meets, whatever :math:`\gamma`, so its expected update weights a state by
+    how often it is visited, not by the discounted visits :math:`\eta` of the
+    policy gradient theorem (the two agree when :math:`\gamma = 1`). At this
+    :math:`\mathbf w` the TD errors average to zero over the steps of sampled
+    episodes (weighted by the features). With tabular features it is
+    :math:`v_\pi` on every visited state.
 
     Parameters
     ----------
@@ -516,9 +522,9 @@ def td_fixed_point(mdp, pi, features=None):
     pi = check_policy(mdp, pi)
     X = _features_w(features, mdp.n_states) * mdp.nonterminal[:, None]
     P_pi, r_pi = mdp.chain(pi)
-    eta = expected_visits(mdp, pi)
-    M = X.T @ (eta[:, None] * (X - mdp.gamma * P_pi @ X))
-    b = X.T @ (eta * r_pi)
+    nu = expected_visits(MDP(mdp.P, mdp.R, mdp.start, gamma=1.0, terminal=mdp.terminal), pi)
+    M = X.T @ (nu[:, None] * (X - mdp.gamma * P_pi @ X))
+    b = X.T @ (nu * r_pi)
     w, *_ = np.linalg.lstsq(M, b, rcond=None)
     return w, X @ w
 

@@ -39,6 +39,9 @@ __all__ = [
     "sequence_surrogate",
     "SEQUENCE_ADVANTAGES",
     "LENGTH_NORMS",
+    "length_bias_update",
+    "length_bias_toy",
+    "LengthBiasResult",
 ]
 
 
@@ -674,3 +677,144 @@ def sequence_surrogate(logp, logp_old, advantages, mask, weights, clip=0.2, beta
     scale = (w / B)[:, None]
     J = float(np.sum(np.where(m, surr, 0.0) * scale))
     return J, np.where(m, dterm * scale, 0.0)
+
+
+# -----------------------------------------------------------------------------
+# the length bias of 1/|o_i|, exactly (chapter 13)
+# -----------------------------------------------------------------------------
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _length_model(theta, max_len):
+    """P(right), continue probabilities and P(length = l | wrong) for l = 1..max_len."""
+    p = _sigmoid(theta[0])
+    s = _sigmoid(theta[1:])
+    reach = np.concatenate([[1.0], np.cumprod(s)])              # P(length >= l | wrong)
+    p_len = reach * np.concatenate([1.0 - s, [1.0]])            # P(length = l | wrong)
+    return p, s, p_len
+
+
+def length_bias_update(theta, norm="sequence", max_len=6, right_len=3):
+    r"""The exact expected GRPO-style update of a model whose wrong answers choose their own length.
+
+    One prompt. The first token decides right (probability :math:`p = \sigma(\theta_0)`)
+    or wrong. A right answer has ``right_len`` tokens. A wrong answer goes on
+    after its :math:`l`-th token with probability :math:`\sigma(\theta_l)`,
+    :math:`l = 1, \dots, L-1`, and stops at :math:`L` = ``max_len`` tokens at the
+    latest. With the reward :math:`R = 1` for the right answer and 0 for every
+    wrong one, the advantage :math:`\hat A = R - p` (a group-mean baseline with
+    many answers) and the weight :math:`w(o)` of :func:`length_weights`
+    (:math:`1/|o|` for ``"sequence"``, :math:`1/L` for ``"constant"``), the
+    update is
+
+    .. math::
+        \bar g = \sum_o \pi_\theta(o)\, \hat A(o)\, w(o)\, \nabla_\theta \ln \pi_\theta(o),
+
+    the expectation of the first step of :func:`sequence_surrogate` (no clip, no KL),
+    summed over the :math:`L + 1` possible answers. Every wrong answer has the
+    same advantage, so with a constant weight the length parameters get
+    exactly zero: the wrong answers' length is a baseline-like choice. With
+    :math:`1/|o|` a short wrong answer is pushed down harder than a long one,
+    and the model learns to make its wrong answers longer.
+
+    Parameters
+    ----------
+    theta : array_like, shape (max_len,)
+        :math:`(\theta_0, \theta_1, \dots, \theta_{L-1})`.
+    norm : {"sequence", "constant"}
+    max_len, right_len : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (max_len,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = length_bias_update(np.zeros(6), "constant")
+    >>> bool(np.all(g[1:] == 0)), bool(g[0] > 0)
+    (True, True)
+    >>> bool(np.all(length_bias_update(np.zeros(6), "sequence")[1:] > 0))
+    True
+    """
+    if norm not in LENGTH_NORMS:
+        raise ValueError(f"norm must be one of {LENGTH_NORMS}, got {norm!r}")
+    L = _positive_int(max_len, "max_len", minimum=2)
+    right_len = _positive_int(right_len, "right_len")
+    if right_len > L:
+        raise ValueError(f"right_len must be at most max_len = {L}, got {right_len}")
+    theta = array(theta, "theta", shape=(L,))
+    p, s, p_len = _length_model(theta, L)
+    lens = np.arange(1, L + 1)
+    w_wrong = 1.0 / lens if norm == "sequence" else np.full(L, 1.0 / L)
+    w_right = 1.0 / right_len if norm == "sequence" else 1.0 / L
+    a_right, a_wrong = 1.0 - p, -p
+    g = np.zeros(L)
+    # d ln pi / d theta_0: (1 - p) for the right answer, -p for a wrong one
+    g[0] = p * a_right * w_right * (1.0 - p) + (1.0 - p) * np.sum(p_len * a_wrong * w_wrong) * (-p)
+    # d ln pi(wrong, length l) / d theta_j = (1 - s_j) for j < l, -s_j for j = l < L, 0 after
+    j = np.arange(1, L)[:, None]                                   # (L-1, 1)
+    l = lens[None, :]                                              # (1, L)
+    dlog = np.where(j < l, 1.0 - s[:, None], np.where(j == l, -s[:, None], 0.0))
+    # sum_l P(l) dlog[j, l] = 0 (a score has mean zero), so the weight w(j) can be subtracted in row j:
+    # the same number, and exactly 0 in floating point when the weight is constant
+    centred = w_wrong[None, :] - w_wrong[:-1, None]
+    g[1:] = (dlog * centred) @ ((1.0 - p) * p_len * a_wrong)
+    return g
+
+
+@dataclass(frozen=True)
+class LengthBiasResult:
+    """What :func:`length_bias_toy` returns, one entry per step (the start included).
+
+    Attributes
+    ----------
+    p_right : numpy.ndarray
+        Probability of the right answer.
+    wrong_length : numpy.ndarray
+        Expected length of a wrong answer, :math:`\\mathbb E[|o| \\mid \\text{wrong}]`.
+    p_longest : numpy.ndarray
+        Probability that a wrong answer runs to the longest length allowed.
+    theta : numpy.ndarray, shape (n_steps + 1, max_len)
+    """
+
+    p_right: np.ndarray
+    wrong_length: np.ndarray
+    p_longest: np.ndarray
+    theta: np.ndarray
+
+
+def length_bias_toy(norm="sequence", n_steps=400, step_size=1.0, max_len=6, right_len=3, p_right=0.05,
+                    p_stop=0.5):
+    r"""Gradient ascent along the exact expected update of :func:`length_bias_update`.
+
+    Starts from a right answer of probability ``p_right`` and wrong answers
+    that stop after each token with probability ``p_stop``; no sampling, so
+    every number is exact.
+
+    Examples
+    --------
+    >>> seq = length_bias_toy("sequence")
+    >>> const = length_bias_toy("constant")
+    >>> round(float(seq.wrong_length[0]), 3), round(float(seq.wrong_length[-1]), 3)
+    (1.969, 3.099)
+    >>> float(const.wrong_length[-1] - const.wrong_length[0])
+    0.0
+    """
+    n_steps = _positive_int(n_steps, "n_steps")
+    L = _positive_int(max_len, "max_len", minimum=2)
+    for name, v in (("p_right", p_right), ("p_stop", p_stop)):
+        if not 0.0 < float(v) < 1.0:
+            raise ValueError(f"{name} must be a probability strictly between 0 and 1, got {v!r}")
+    step_size = _step(step_size, "step_size")
+    theta = np.concatenate([[math.log(p_right / (1 - p_right))], np.full(L - 1, math.log((1 - p_stop) / p_stop))])
+    thetas = [theta.copy()]
+    for _ in range(n_steps):
+        theta = theta + step_size * length_bias_update(theta, norm, L, right_len)
+        thetas.append(theta.copy())
+    thetas = np.array(thetas)
+    stats = [_length_model(t, L) for t in thetas]
+    p = np.array([x[0] for x in stats])
+    p_len = np.array([x[2] for x in stats])
+    return LengthBiasResult(p, p_len @ np.arange(1, L + 1), p_len[:, -1], thetas)

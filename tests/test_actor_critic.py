@@ -454,3 +454,26 @@ def test_exact_variance_by_enumeration_on_a_tiny_chain():
         var = p @ (x - mean) ** 2
         assert ac.expected_advantage_estimate(mdp, pi, vhat, lam=lam)[0, a0] == pytest.approx(mean)
         assert ac.advantage_variance(mdp, pi, vhat, lam=lam)[0, a0] == pytest.approx(var)
+
+
+def test_td_fixed_point_with_discounting_is_where_sampled_td_errors_average_to_zero():
+    # gamma = 0.95 and one constant feature: the fixed point weights states by how often TD(0) meets
+    # them (undiscounted visits), so the mean TD error over all sampled steps is 0 there, and it is
+    # not J (which the discounted visits would give).
+    mdp = envs.wall_gridworld()
+    pi = np.full((mdp.n_states, mdp.n_actions), 0.25)
+    w, _ = ac.td_fixed_point(mdp, pi, np.ones((mdp.n_states, 1)))
+    J = float(mdp.start @ pg.evaluate(mdp, pi)[0])
+    steps = ac.sample_steps(mdp, pi, 4000, seed=3)
+    m = steps.mask
+    nxt = np.concatenate([steps.states[:, 1:], np.zeros((m.shape[0], 1), dtype=np.intp)], axis=1)
+    last = np.arange(m.shape[1])[None, :] == (steps.lengths[:, None] - 1)
+    live_next = np.where(last, 0.0, 1.0)
+    def mean_delta(u):
+        d = steps.rewards + mdp.gamma * u * live_next - u
+        return d[m].mean(), d[m].std() / np.sqrt(m.sum())
+    d_w, se = mean_delta(w[0])
+    d_J, _ = mean_delta(J)
+    assert abs(d_w) < 4 * se
+    assert abs(d_J) > 10 * se
+    assert abs(w[0] - J) > 1.0

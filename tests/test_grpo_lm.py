@@ -255,3 +255,62 @@ def test_task_functions_reject_bad_input():
         gl.pretrain(task, target=1.5)
     with pytest.raises(TypeError, match="AdditionTask"):
         gl.pretrain("sums")
+
+
+# -----------------------------------------------------------------------------
+# the length bias of 1/|o_i|, exactly: grpo.length_bias_update / length_bias_toy
+# -----------------------------------------------------------------------------
+def _answer_probs(theta, L):
+    """P(right) and P(wrong of length l), l = 1..L, by walking the tokens one at a time."""
+    sig = lambda x: 1.0 / (1.0 + np.exp(-x))
+    p = sig(theta[0])
+    probs = []
+    for length in range(1, L + 1):
+        q = 1.0 - p
+        for j in range(1, length):
+            q *= sig(theta[j])
+        if length < L:
+            q *= 1.0 - sig(theta[length])
+        probs.append(q)
+    return p, np.array(probs)
+
+
+@pytest.mark.parametrize("norm", ["sequence", "constant"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_length_bias_update_is_the_gradient_of_the_weighted_expected_advantage(norm, seed):
+    # F(theta') = sum_o pi_theta'(o) A_theta(o) w(o), the advantages and weights held at theta:
+    # its gradient at theta' = theta is the expected update, by finite differences.
+    L, right_len = 6, 3
+    theta = np.random.default_rng(seed).normal(size=L)
+    p, _ = _answer_probs(theta, L)
+    w_wrong = 1.0 / np.arange(1, L + 1) if norm == "sequence" else np.full(L, 1.0 / L)
+    w_right = 1.0 / right_len if norm == "sequence" else 1.0 / L
+
+    def F(t):
+        pr, pw = _answer_probs(t, L)
+        return pr * (1.0 - p) * w_right + np.sum(pw * (-p) * w_wrong)
+
+    eps = 1e-6
+    fd = np.array([(F(theta + eps * e) - F(theta - eps * e)) / (2 * eps) for e in np.eye(L)])
+    g = grpo.length_bias_update(theta, norm, L, right_len)
+    np.testing.assert_allclose(g, fd, atol=1e-8)
+
+
+def test_length_bias_constant_weight_leaves_the_length_alone_and_1_over_length_grows_it():
+    const = grpo.length_bias_toy("constant", n_steps=100)
+    seq = grpo.length_bias_toy("sequence", n_steps=100)
+    assert np.all(const.theta[:, 1:] == const.theta[0, 1:])        # exactly no change
+    assert np.all(np.diff(seq.wrong_length) > 0)                  # grows at every step
+    assert seq.wrong_length[-1] > seq.wrong_length[0] + 0.5
+    assert const.p_right[-1] > const.p_right[0] and seq.p_right[-1] > seq.p_right[0]
+
+
+def test_length_bias_toy_refuses_bad_input():
+    with pytest.raises(ValueError, match="norm"):
+        grpo.length_bias_update(np.zeros(6), "token")
+    with pytest.raises(ValueError, match="theta"):
+        grpo.length_bias_update(np.zeros(5), "sequence", max_len=6)
+    with pytest.raises(ValueError, match="right_len"):
+        grpo.length_bias_update(np.zeros(6), "sequence", right_len=7)
+    with pytest.raises(ValueError, match="p_right"):
+        grpo.length_bias_toy(p_right=1.0)

@@ -79,3 +79,17 @@ def test_plot_runs(setup):
     np.testing.assert_allclose(y, np.mean([r.accuracy for r in res], axis=0))
     fig2 = wg.plot_runs({"a": res}, "kl")
     assert png_bytes(fig2)[:4] == b"\x89PNG"
+
+
+def test_plot_runs_band_is_the_t_interval_cut_at_zero(setup):
+    task, p = setup
+    res = [gl.train_lm(task, p, "grpo", n_iters=2, n_prompts=2, group_size=2, eval_every=1, seed=s)
+           for s in range(3)]
+    fig = wg.plot_runs({"a": res}, "kl")
+    band = fig.axes[0].collections[0]
+    verts = np.concatenate([path.vertices for path in band.get_paths()])
+    kl = np.array([r.kl for r in res])
+    m, s = kl.mean(axis=0), kl.std(axis=0, ddof=1)
+    upper = m + 4.302652729749464 * s / np.sqrt(3)     # t_{0.975, 2}, not 1.96
+    assert verts[:, 1].min() >= 0.0                      # a KL band never below 0
+    assert verts[:, 1].max() == pytest.approx(upper.max())
