@@ -93,3 +93,13 @@ def test_plot_runs_band_is_the_t_interval_cut_at_zero(setup):
     upper = m + 4.302652729749464 * s / np.sqrt(3)     # t_{0.975, 2}, not 1.96
     assert verts[:, 1].min() >= 0.0                      # a KL band never below 0
     assert verts[:, 1].max() == pytest.approx(upper.max())
+
+
+def test_plot_length_bias_draws_the_two_exact_curves():
+    from pgcore import grpo
+    res = {"1/|o|": grpo.length_bias_toy("sequence", n_steps=20), "1/L": grpo.length_bias_toy("constant", n_steps=20)}
+    fig = wg.plot_length_bias(res)
+    ax1, ax2 = fig.axes
+    np.testing.assert_allclose(ax1.lines[0].get_ydata(), res["1/|o|"].p_right)
+    np.testing.assert_allclose(ax2.lines[1].get_ydata(), res["1/L"].wrong_length)
+    assert png_bytes(fig)[:4] == b"\x89PNG"

@@ -12,7 +12,7 @@ from ..plotting import COLORS, annotate_message, freeze_layout, new_figure
 from ..stats import mean_and_band
 from ._base import Explorer
 
-__all__ = ["plot_runs", "GrpoLMExplorer", "grpo_lm_explorer"]
+__all__ = ["plot_runs", "plot_length_bias", "GrpoLMExplorer", "grpo_lm_explorer"]
 
 
 def _band(ax, x, samples, color, label, lw=1.6, ls="-"):
@@ -57,6 +57,35 @@ def plot_runs(runs, field="accuracy", ylabel="held-out accuracy", baseline=None,
     ax.set_xlabel("iteration")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize="small")
+    return fig
+
+
+def plot_length_bias(results, large=False):
+    """Chapter 13's exact length-bias model over training: P(right) and the wrong answers' mean length.
+
+    Parameters
+    ----------
+    results : dict
+        Label -> :class:`pgcore.grpo.LengthBiasResult` (from :func:`pgcore.grpo.length_bias_toy`).
+
+    Examples
+    --------
+    >>> from pgcore import grpo
+    >>> fig = plot_length_bias({"1/|o|": grpo.length_bias_toy("sequence", n_steps=5)})
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['probability of the right answer', 'wrong answers: mean length']
+    """
+    fig, (ax1, ax2) = new_figure(ncols=2, width=9.5, height=3.2, large=large)
+    for i, (label, r) in enumerate(results.items()):
+        steps = np.arange(r.p_right.size)
+        ax1.plot(steps, r.p_right, color=COLORS[i % len(COLORS)], lw=1.6, label=label)
+        ax2.plot(steps, r.wrong_length, color=COLORS[i % len(COLORS)], lw=1.6, label=label)
+    ax1.set_ylabel("probability of the right answer")
+    ax2.set_ylabel("wrong answers: mean length")
+    for ax in (ax1, ax2):
+        ax.set_xlabel("step (exact expected update)")
+    ax1.set_ylim(0, 1)
+    ax2.legend(fontsize="small")
     return fig
 
 
