@@ -590,7 +590,9 @@ def _batch_stats(x, F, theta, clip, pi_old):
     rho = np.exp(logp.reshape(F.n, -1)[F.run, F.sa] - F.lpo)
     A = F.A
     binding = ((A > 0) & (rho > 1 + clip)) | ((A < 0) & (rho < 1 - clip))
-    kl_s = _kl(pi_old, pi).reshape(-1)                # (n * S)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log-probabilities: finite where pi underflows to 0
+        kl_s = np.where(pi_old > 0, pi_old * (np.log(np.where(pi_old > 0, pi_old, 1.0)) - logp), 0.0)
+    kl_s = kl_s.sum(axis=2).reshape(-1)                 # (n * S)
     N = np.maximum(F.N, 1)
     mean = F.per_run(rho) / N
     var = np.maximum(F.per_run(rho**2) / N - mean**2, 0.0)
@@ -600,7 +602,7 @@ def _batch_stats(x, F, theta, clip, pi_old):
     rmax = np.full(F.n, np.nan)
     rmin[has] = np.minimum.reduceat(rho, starts)
     rmax[has] = np.maximum.reduceat(rho, starts)
-    return {"clip_fraction": F.per_run(binding.astype(float)) / N, "kl": F.per_run(kl_s[F.flat_s]) / N,
+    return {"clip_fraction": F.per_run(binding.astype(float)) / N, "kl": np.maximum(F.per_run(kl_s[F.flat_s]) / N, 0.0),
             "ratio_min": rmin, "ratio_max": rmax, "ratio_std": np.sqrt(var),
             "outside": F.per_run((np.abs(rho - 1) > clip).astype(float)) / N}
 
