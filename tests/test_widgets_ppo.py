@@ -1,0 +1,79 @@
+"""Tests for pgcore.widgets.ppo: the chapter 10 figures and the explorer's update logic."""
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import pgcore as pg  # noqa: E402
+from pgcore import ppo  # noqa: E402
+from pgcore.plotting import png_bytes  # noqa: E402
+from pgcore.widgets import ppo as wppo  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ex():
+    return wppo.PPOExplorer()
+
+
+def test_the_explorer_numbers_are_pgcore_numbers(ex):
+    r = ex.set(clip=0.3, epochs=6, log2_step=-1.0, use_clip=True)
+    u = ppo.ppo_update(ex.policy, ex.batch, 0.5, epochs=6, minibatches=4, clip=0.3, seed=0)
+    J_last = [pg.performance(ex.mdp, ex.policy, t) for t in u.theta]
+    assert r["J"][-1] == pytest.approx(np.mean(J_last))
+    assert r["J"][0] == pytest.approx(pg.performance(ex.mdp, ex.policy, np.zeros(ex.policy.d)))
+    np.testing.assert_allclose(r["kl"], u.kl.mean(axis=0))
+    rho = ppo.ratios(ex.policy, ex.batch, u.theta)
+    rho = rho[np.isfinite(rho)]
+    assert r["ratio_max"] == pytest.approx(rho.max())
+    assert r["outside"] == pytest.approx(np.mean(np.abs(rho - 1) > 0.3))
+    # the drawn artists carry the numbers
+    np.testing.assert_allclose(ex.mean_line.get_ydata(), r["J"])
+    heights = np.array([b.get_height() for b in ex.bars])
+    assert heights.sum() == pytest.approx(1.0)
+    assert ex.band.get_x() == pytest.approx(np.log2(0.7)) and ex.band.get_width() == pytest.approx(np.log2(1.3 / 0.7))
+
+
+def test_clip_keeps_the_update_closer_than_no_clip(ex):
+    on = ex.set(clip=0.2, epochs=20, log2_step=0.0, use_clip=True)
+    off = ex.set(use_clip=False)
+    assert off["kl"][-1] > 5 * on["kl"][-1]
+    assert off["ratio_max"] > on["ratio_max"]
+    # the clip does not bound the ratio: some samples end outside [0.8, 1.2] even with it
+    assert on["outside"] > 0.1 and on["ratio_max"] > 1.2
+
+
+def test_every_control_value_draws_and_out_of_range_is_clamped(ex):
+    for clip in (0.05, 0.5, 1.0):
+        for epochs in (1, 20):
+            for use_clip in (True, False):
+                r = ex.set(clip=clip, epochs=epochs, log2_step=2.0, use_clip=use_clip)
+                assert np.isfinite(r["J"]).all() and r["message"] == ""
+    r = ex.set(epochs=10**6)
+    assert ex.values["epochs"] == 20 and "outside" in r["input_note"]
+    assert png_bytes(ex.fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    ex.reset()
+    assert ex.values == wppo.PPOExplorer.defaults
+
+
+def test_update_is_fast(ex):
+    times = []
+    for k in (4, 8, 12, 16, 20, 10, 6):
+        t0 = time.perf_counter()
+        ex.set(epochs=k)
+        png_bytes(ex.fig)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 2.0  # the benchmark measures the real figure (target 150 ms)
+
+
+def test_static_figures_draw():
+    y = -np.abs(np.random.default_rng(0).normal(10, 2, size=(5, 21)))
+    fig = wppo.plot_learning_curves({"a": y, "b": y - 1}, reference=-6.0, reference_label="best")
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), y.mean(axis=0))
+    rows = {"clip": {"J": np.linspace(-20, -15, 4), "kl": [0.01, 0.02, 0.03], "ratio_max": [1.2, 1.3, 1.4]}}
+    fig = wppo.plot_epochs(rows)
+    assert png_bytes(fig)[:8] == b"\x89PNG\r\n\x1a\n"
