@@ -33,8 +33,10 @@ def test_the_explorer_numbers_are_pgcore_numbers(ex):
     assert r["outside"] == pytest.approx(np.mean(np.abs(rho - 1) > 0.3))
     # the drawn artists carry the numbers
     np.testing.assert_allclose(ex.mean_line.get_ydata(), r["J"])
-    heights = np.array([b.get_height() for b in ex.bars])
+    heights = ex.hist.get_data().values
     assert heights.sum() == pytest.approx(1.0)
+    counts, _ = np.histogram(np.clip(np.log2(rho), -4, 3 - 1e-9), bins=ex.edges)
+    np.testing.assert_allclose(heights, counts / counts.sum())
     assert ex.band.get_x() == pytest.approx(np.log2(0.7)) and ex.band.get_width() == pytest.approx(np.log2(1.3 / 0.7))
 
 

@@ -127,6 +127,7 @@ class PPOExplorer(Explorer):
                                  n_runs=self.n_batches, seed=self.seed)
         self.J0 = float(ppo.performances(self.mdp, self.policy, theta[None])[0])
         fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.6, large=self.large)
+        self.ax2 = ax2
         kmax = self.limits["epochs"][1]
         nan = np.full(kmax + 1, np.nan)
         self.run_lines = [ax1.plot(np.arange(kmax + 1), nan, color=COLORS[0], lw=0.8, alpha=0.35)[0]
@@ -135,20 +136,21 @@ class PPOExplorer(Explorer):
                                      label="mean over 8 batches")
         ax1.axhline(self.J0, color="0.4", ls="--", lw=1.2, label=r"$J(\theta_{\mathrm{old}})$")
         ax1.set_xlim(0, kmax)
+        ax1.set_xticks(range(0, kmax + 1, 5))
         ax1.set_ylim(-22, -6)
         ax1.set_xlabel("epoch")
         ax1.set_ylabel(r"exact $J(\theta)$")
         ax1.legend(loc="lower right", fontsize="small")
         lo, hi = _LOG2_RANGE
         self.edges = np.linspace(lo, hi, _N_BINS + 1)
-        width = self.edges[1] - self.edges[0]
-        self.bars = ax2.bar(self.edges[:-1], np.zeros(_N_BINS), width=width, align="edge", color=COLORS[1])
+        self.hist = ax2.stairs(np.zeros(_N_BINS), self.edges, fill=True, color=COLORS[1])
         self.band = ax2.axvspan(np.log2(0.8), np.log2(1.2), color=COLORS[2], alpha=0.2, lw=0)
         ax2.axvline(0.0, color="0.3", lw=1)
         ticks = [-4, -3, -2, -1, 0, 1, 2, 3]
         ax2.set_xticks(ticks, ["1/16", "1/8", "1/4", "1/2", "1", "2", "4", "8"])
         ax2.set_xlim(lo, hi)
-        ax2.set_ylim(0, 1.0)
+        ax2.set_ylim(0, 0.7)
+        ax2.set_yticks([0, 0.2, 0.4, 0.6])
         ax2.set_xlabel(r"ratio $\rho$ after the last epoch (log scale)")
         ax2.set_ylabel("share of samples")
         self.title_text = fig.suptitle("")
@@ -183,8 +185,7 @@ class PPOExplorer(Explorer):
         counts, _ = np.histogram(np.clip(np.log2(np.maximum(result["ratios"], 1e-300)), lo, hi - 1e-9),
                                  bins=self.edges)
         share = counts / max(counts.sum(), 1)
-        for bar, h in zip(self.bars, share):
-            bar.set_height(h)
+        self.hist.set_data(share)
         eps = result["clip"]
         a, b = np.log2(max(1 - eps, 2.0**lo)), np.log2(1 + eps)
         self.band.set_x(a)
