@@ -665,7 +665,7 @@ def _update(x, xw, batch, theta, w, rngs, step_size, epochs, minibatches, clip, 
             if not ok.all():
                 live &= ok
                 theta[~ok] = np.nan
-            if record:
+            if record == "every" or (record == "last" and k == epochs - 1):
                 s = _batch_stats(x, F, np.where(live[:, None], theta, 0.0), clip, pi_old)
                 for key in s:
                     stats[key][:, k] = np.where(live, s[key], np.nan)
@@ -829,15 +829,15 @@ def ppo_update(policy, batch, step_size, epochs=4, minibatches=4, clip=0.2, meth
     w = np.broadcast_to(w, (n, xw.shape[1])).copy()
     theta = batch.theta_old.copy()
     rngs = [np.random.default_rng(s) for s in _run_seeds(seed, n)]
-    stats, live = _update(policy.features, xw, batch, theta, w, rngs, alpha, K, M, eps, method, b, c2, c1, True)
+    stats, live = _update(policy.features, xw, batch, theta, w, rngs, alpha, K, M, eps, method, b, c2, c1, "every")
     return Update(theta, w, stats["clip_fraction"], stats["outside"], stats["kl"], stats["ratio_min"],
                   stats["ratio_max"], stats["ratio_std"], ~live, stats["theta"])
 
 
 @dataclass(frozen=True)
 class PPOResult:
-    """What :func:`ppo_train` returns. Per-iteration arrays have shape (n_runs, n_iterations);
-    per-epoch diagnostics (n_runs, n_iterations, epochs), as in :class:`Update`.
+    """What :func:`ppo_train` returns. Per-iteration arrays have shape (n_runs, n_iterations); the
+    diagnostics (as in :class:`Update`) are measured on each iteration's batch after its last epoch.
 
     Attributes
     ----------
@@ -934,7 +934,7 @@ def ppo_train(mdp, policy, theta0, n_iterations, n_episodes, step_size, epochs=4
     >>> pol = pg.SoftmaxPolicy.tabular(mdp.n_states, mdp.n_actions)
     >>> res = ppo_train(mdp, pol, np.zeros(pol.d), 10, 8, 0.5, n_runs=4, seed=0)
     >>> res.returns.shape, res.kl.shape
-    ((4, 10), (4, 10, 4))
+    ((4, 10), (4, 10))
     >>> J = performances(mdp, pol, res.theta_history)
     >>> bool((J[:, -1] > J[:, 0]).all())
     True
@@ -966,7 +966,7 @@ def ppo_train(mdp, policy, theta0, n_iterations, n_episodes, step_size, epochs=4
     steps = np.zeros((n, iters), dtype=np.int64)
     ent = np.full((n, iters), np.nan)
     betas = np.full((n, iters), np.nan)
-    diag = {k: np.full((n, iters, K), np.nan) for k in ("clip_fraction", "outside", "kl", "ratio_min", "ratio_max")}
+    diag = {k: np.full((n, iters), np.nan) for k in ("clip_fraction", "outside", "kl", "ratio_min", "ratio_max")}
     live = np.ones(n, dtype=bool)
     n_trunc = 0
     for it in range(iters):
@@ -980,10 +980,10 @@ def ppo_train(mdp, policy, theta0, n_iterations, n_episodes, step_size, epochs=4
         ent[live, it] = (np.where(batch.mask, H, 0.0).sum(axis=(1, 2)) / batch.mask.sum(axis=(1, 2)))[live]
         if method == "kl":
             betas[:, it] = beta
-        stats, ok = _update(x, xw, batch, theta, w, sampler.shufflers, alpha, K, M, eps, method, beta, c2, c1, True)
+        stats, ok = _update(x, xw, batch, theta, w, sampler.shufflers, alpha, K, M, eps, method, beta, c2, c1, "last")
         live &= ok
         for key in diag:
-            diag[key][live, it] = stats[key][live]
+            diag[key][live, it] = stats[key][live, -1]
         if method == "kl":
             beta = np.where(live, adapt_kl_coef(beta, np.where(live, stats["kl"][:, -1], 0.0), kl_target), beta)
         hist[live, it + 1] = theta[live]

@@ -278,7 +278,7 @@ def test_ppo_train_learns_and_kl_method_adapts_beta():
     assert (J[:, -1] > J[:, 0] + 5).all()
     kl = ppo.ppo_train(mdp, pol, np.zeros(64), 5, 8, 1.0, epochs=5, method="kl", beta0=1.0, n_runs=4, seed=0)
     for it in range(4):
-        np.testing.assert_array_equal(kl.beta[:, it + 1], ppo.adapt_kl_coef(kl.beta[:, it], kl.kl[:, it, -1], 0.01))
+        np.testing.assert_array_equal(kl.beta[:, it + 1], ppo.adapt_kl_coef(kl.beta[:, it], kl.kl[:, it], 0.01))
     assert np.isnan(res.beta).all()
 
 

@@ -6,6 +6,7 @@ Every number comes from :mod:`pgcore.ppo`.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
 from .. import ppo
 from ..envs import wall_gridworld
@@ -42,6 +43,7 @@ def plot_learning_curves(curves, reference=None, reference_label=None, xlabel="i
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.set_xlim(0, None)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="lower right", fontsize="small")
     return fig
 
@@ -64,6 +66,8 @@ def plot_epochs(rows, large=False):
     axes[1].set_yscale("log")
     axes[2].set_ylabel(r"largest $\rho$ in the batch")
     axes[2].set_yscale("log")
+    axes[2].yaxis.set_major_formatter(ScalarFormatter())
+    axes[2].yaxis.set_minor_formatter(NullFormatter())
     for ax in axes:
         ax.set_xlabel("epoch")
     axes[0].legend(fontsize="small")
