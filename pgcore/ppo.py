@@ -820,7 +820,10 @@ def ppo_update(policy, batch, step_size, epochs=4, minibatches=4, clip=0.2, meth
     n, B, _ = batch.states.shape
     alpha, K, M, eps, method, c2, c1 = _settings(step_size, epochs, minibatches, clip, method, entropy_coef,
                                                  value_coef, B)
-    b = np.broadcast_to(array(beta, "beta", minimum=0.0), (n,)).copy()
+    b = array(beta, "beta", minimum=0.0)
+    if b.shape not in ((), (n,)):
+        raise ValueError(f"beta must be a number or have shape ({n},) (one per run), got shape {b.shape}")
+    b = np.broadcast_to(b, (n,)).copy()
     S = policy.n_states
     xw = _features_w(critic_features, S)
     w = np.zeros((n, xw.shape[1])) if critic_weights is None else array(critic_weights, "critic_weights")

@@ -298,3 +298,14 @@ def test_ppo_train_refuses_bad_input(bad):
     kw = dict(theta0=np.zeros(2), n_iterations=2, n_episodes=8, step_size=0.1) | bad
     with pytest.raises((ValueError, TypeError)):
         ppo.ppo_train(mdp, pol, **kw)
+
+
+@pytest.mark.parametrize("bad", [dict(beta=np.ones(3)), dict(beta=-1.0), dict(method="trpo"), dict(minibatches=5),
+                                 dict(critic_weights=np.zeros(3)), dict(critic_features=np.ones((3, 1))),
+                                 dict(batch="batch"), dict(step_size=-1.0)])
+def test_ppo_update_refuses_bad_input(bad):
+    mdp, pol = envs.short_corridor(), envs.corridor_policy()
+    b = ppo.collect(mdp, pol, envs.corridor_theta(0.5), 4, n_runs=2, seed=0)
+    kw = dict(batch=b, step_size=0.1) | bad
+    with pytest.raises((ValueError, TypeError)):
+        ppo.ppo_update(pol, **kw)
