@@ -766,7 +766,7 @@ def check_clipped_surrogate(f):
     v = _Verdict(_name(f))
     rng = np.random.default_rng(2017)
     grid_r = np.array([0.5, 0.79, 0.9, 1.0, 1.1, 1.21, 1.6, 0.5, 0.79, 0.9, 1.0, 1.1, 1.21, 1.6])
-    grid_A = np.array([1.0] * 7 + [-1.0] * 7)
+    grid_A = np.array([2.0] * 7 + [-2.0] * 7)  # not ±1: clipping the product would then look right
     cases = [(grid_r, grid_A, 0.2), (rng.uniform(0, 3, 12), rng.normal(size=12), 0.1),
              (rng.uniform(0, 3, 12), 2.5 * rng.normal(size=12), 0.3), (np.array([3.0, 0.2]), np.array([0.0, 0.0]), 0.2)]
     for r, A, eps in cases:

@@ -309,3 +309,22 @@ def test_ppo_update_refuses_bad_input(bad):
     kw = dict(batch=b, step_size=0.1) | bad
     with pytest.raises((ValueError, TypeError)):
         ppo.ppo_update(pol, **kw)
+
+
+def test_check_clipped_surrogate_names_each_typical_mistake(capsys):
+    from pgcore.exercises import check_clipped_surrogate
+
+    mistakes = {
+        "min of that and": lambda r, A, e: np.clip(r, 1 - e, 1 + e) * A,
+        "max of the two": lambda r, A, e: np.maximum(r * A, np.clip(r, 1 - e, 1 + e) * A),
+        "without the clip": lambda r, A, e: r * A,
+        "clipped the product": lambda r, A, e: np.minimum(r * A, np.clip(r * A, 1 - e, 1 + e)),
+        "positive advantages only": lambda r, A, e: np.where(A > 0, np.minimum(r * A, np.clip(r, 1 - e, 1 + e) * A),
+                                                             r * A),
+        "stopped with ZeroDivisionError": lambda r, A, e: 1 / 0,
+        "returned an array of shape": lambda r, A, e: np.mean(r * A),
+    }
+    for words, f in mistakes.items():
+        assert check_clipped_surrogate(f) is False
+        assert words in capsys.readouterr().out, words
+    assert check_clipped_surrogate(lambda r, A, e: ppo.clipped_surrogate(r, A, e)) is True
