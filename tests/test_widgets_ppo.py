@@ -79,3 +79,22 @@ def test_static_figures_draw():
     rows = {"clip": {"J": np.linspace(-20, -15, 4), "kl": [0.01, 0.02, 0.03], "ratio_max": [1.2, 1.3, 1.4]}}
     fig = wppo.plot_epochs(rows)
     assert png_bytes(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_best_value_and_the_end_bins_are_drawn(ex):
+    # J* is the value of the greedy policy of value iteration, evaluated independently
+    q_star, _ = pg.value_iteration(ex.mdp)
+    greedy = np.eye(ex.mdp.n_actions)[q_star.argmax(axis=1)]
+    v, _ = pg.evaluate(ex.mdp, greedy)
+    assert ex.J_star == pytest.approx(ex.mdp.start @ v, abs=1e-8)
+    ys = [ln.get_ydata()[0] for ln in ex.fig.axes[0].lines if len(ln.get_ydata()) == 2]
+    assert any(y == pytest.approx(ex.J_star) for y in ys)
+    labels = [t.get_text() for t in ex.ax2.get_xticklabels()]
+    assert labels[0] == "≤1/16" and labels[-1] == "≥8"
+    for kw in (dict(epochs=20, log2_step=2.0, use_clip=False), dict(epochs=1, log2_step=-3.0, use_clip=True)):
+        r = ex.set(**kw)
+        # every batch's J lies below J* and inside the panel, every bar inside its axes
+        assert np.all(r["J_runs"] <= ex.J_star + 1e-9)
+        lo, hi = ex.fig.axes[0].get_ylim()
+        assert hi > ex.J_star
+        assert ex.hist.get_data().values.max() <= ex.ax2.get_ylim()[1]

@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
 
 from .. import ppo
+from ..action_values import value_iteration
 from ..envs import wall_gridworld
 from ..mdp import evaluate
 from ..plotting import COLORS, freeze_layout, new_figure
@@ -64,7 +65,7 @@ def plot_epochs(rows, large=False):
     axes[0].set_ylabel(r"$J(\theta)$ after the epoch")
     axes[1].set_ylabel(r"mean $D_{\mathrm{KL}}(\pi_{\mathrm{old}} \,\|\, \pi_\theta)$")
     axes[1].set_yscale("log")
-    axes[2].set_ylabel(r"largest $\rho$ in the batch")
+    axes[2].set_ylabel(r"largest $\rho$ of a batch, mean")
     axes[2].set_yscale("log")
     axes[2].yaxis.set_major_formatter(ScalarFormatter())
     axes[2].yaxis.set_minor_formatter(NullFormatter())
@@ -130,31 +131,32 @@ class PPOExplorer(Explorer):
         self.batch = ppo.collect(self.mdp, self.policy, theta, self.n_episodes, lam=0.95, critic=v,
                                  n_runs=self.n_batches, seed=self.seed)
         self.J0 = float(ppo.performances(self.mdp, self.policy, theta[None])[0])
+        self.J_star = float(self.mdp.start @ value_iteration(self.mdp)[1])     # v*(start), γ = 0.95
         fig, (ax1, ax2) = new_figure(ncols=2, width=9.6, height=3.6, large=self.large)
         self.ax2 = ax2
         kmax = self.limits["epochs"][1]
         nan = np.full(kmax + 1, np.nan)
-        self.run_lines = [ax1.plot(np.arange(kmax + 1), nan, color=COLORS[0], lw=0.8, alpha=0.35)[0]
-                          for _ in range(self.n_batches)]
+        self.run_lines = [ax1.plot(np.arange(kmax + 1), nan, color=COLORS[0], lw=0.8, alpha=0.35,
+                                   label="each batch" if i == 0 else None)[0]
+                          for i in range(self.n_batches)]
         (self.mean_line,) = ax1.plot(np.arange(kmax + 1), nan, "o-", color=COLORS[0], ms=3, lw=2,
                                      label="mean over 8 batches")
         ax1.axhline(self.J0, color="0.4", ls="--", lw=1.2, label=r"$J(\theta_{\mathrm{old}})$")
+        ax1.axhline(self.J_star, color="0.2", ls=":", lw=1.2, label=rf"$J^* = {self.J_star:.2f}$ (best policy)")
         ax1.set_xlim(0, kmax)
         ax1.set_xticks(range(0, kmax + 1, 5))
-        ax1.set_ylim(-22, -6)
+        ax1.set_ylim(-22, -5)
         ax1.set_xlabel("epoch")
         ax1.set_ylabel(r"exact $J(\theta)$")
-        ax1.legend(loc="lower right", fontsize="small")
+        ax1.legend(loc="lower right", fontsize="x-small")
         lo, hi = _LOG2_RANGE
         self.edges = np.linspace(lo, hi, _N_BINS + 1)
         self.hist = ax2.stairs(np.zeros(_N_BINS), self.edges, fill=True, color=COLORS[1])
         self.band = ax2.axvspan(np.log2(0.8), np.log2(1.2), color=COLORS[2], alpha=0.2, lw=0)
         ax2.axvline(0.0, color="0.3", lw=1)
         ticks = [-4, -3, -2, -1, 0, 1, 2, 3]
-        ax2.set_xticks(ticks, ["1/16", "1/8", "1/4", "1/2", "1", "2", "4", "8"])
+        ax2.set_xticks(ticks, ["≤1/16", "1/8", "1/4", "1/2", "1", "2", "4", "≥8"])
         ax2.set_xlim(lo, hi)
-        ax2.set_ylim(0, 0.7)
-        ax2.set_yticks([0, 0.2, 0.4, 0.6])
         ax2.set_xlabel(r"ratio $\rho$ after the last epoch (log scale)")
         ax2.set_ylabel("share of samples")
         self.title_text = fig.suptitle("")
@@ -190,6 +192,7 @@ class PPOExplorer(Explorer):
                                  bins=self.edges)
         share = counts / max(counts.sum(), 1)
         self.hist.set_data(share)
+        self.ax2.set_ylim(0, max(0.3, 1.1 * float(share.max())))     # the end bins hold everything beyond
         eps = result["clip"]
         a, b = np.log2(max(1 - eps, 2.0**lo)), np.log2(1 + eps)
         self.band.set_x(a)
