@@ -98,3 +98,15 @@ def test_the_best_value_and_the_end_bins_are_drawn(ex):
         lo, hi = ex.fig.axes[0].get_ylim()
         assert hi > ex.J_star
         assert ex.hist.get_data().values.max() <= ex.ax2.get_ylim()[1]
+
+
+def test_epoch_figure_on_a_symlog_axis_keeps_the_small_changes_readable():
+    rows = {"clip": {"J": np.r_[-82.0, np.full(30, -60.0)], "kl": np.full(30, 0.01), "ratio_max": np.full(30, 1.5)},
+            "none": {"J": np.r_[-82.0, np.linspace(-60, -2444, 30)], "kl": np.ones(30), "ratio_max": np.full(30, 20.0)}}
+    fig = wppo.plot_epochs(rows, j_linthresh=100)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "symlog"
+    np.testing.assert_allclose(ax.get_yticks(), [-25, -50, -75, -100, -1000])
+    # -82 and -60 are a quarter of the linear range apart on screen, not squeezed together
+    y = ax.transData.transform([[0, -82.0], [0, -60.0], [0, -1000.0]])[:, 1]
+    assert (y[1] - y[0]) > 0.1 * (y[1] - y[2])

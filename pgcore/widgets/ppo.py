@@ -6,7 +6,7 @@ Every number comes from :mod:`pgcore.ppo`.
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator, NullFormatter, ScalarFormatter
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, ScalarFormatter
 
 from .. import ppo
 from ..action_values import value_iteration
@@ -49,12 +49,14 @@ def plot_learning_curves(curves, reference=None, reference_label=None, xlabel="i
     return fig
 
 
-def plot_epochs(rows, large=False):
+def plot_epochs(rows, large=False, j_linthresh=None):
     """Per-epoch diagnostics of one PPO update, several settings side by side.
 
     ``rows`` maps a label to a dict with arrays ``J`` (epochs + 1: before and after every
     epoch), ``kl`` and ``ratio_max`` (epochs), each the mean over batches. Three panels:
-    the exact performance, the KL to the old policy, the largest ratio.
+    the exact performance, the KL to the old policy, the largest ratio. With
+    ``j_linthresh`` the performance axis is symmetric-log, linear within ±``j_linthresh``
+    (so that a small change near the start stays visible next to a collapse).
     """
     fig, axes = new_figure(ncols=3, width=10.0, height=3.4, large=large)
     for i, (label, r) in enumerate(rows.items()):
@@ -63,10 +65,17 @@ def plot_epochs(rows, large=False):
         axes[1].plot(np.arange(1, K + 1), r["kl"], "o-", ms=3, color=COLORS[i])
         axes[2].plot(np.arange(1, K + 1), r["ratio_max"], "o-", ms=3, color=COLORS[i])
     axes[0].set_ylabel(r"$J(\theta)$ after the epoch")
+    if j_linthresh is not None:
+        axes[0].set_yscale("symlog", linthresh=j_linthresh, linscale=2.0)
+        low = min(float(np.nanmin(r["J"])) for r in rows.values())
+        ticks = [-j_linthresh * f for f in (0.25, 0.5, 0.75, 1.0)]
+        ticks += [-(10.0**k) for k in range(int(np.log10(j_linthresh)) + 1, 12) if -(10.0**k) >= low * 1.5]
+        axes[0].set_yticks(ticks, [f"{t:g}".replace("-", "\u2212") for t in ticks])
     axes[1].set_ylabel(r"mean $D_{\mathrm{KL}}(\pi_{\mathrm{old}} \,\|\, \pi_\theta)$")
     axes[1].set_yscale("log")
     axes[2].set_ylabel(r"largest $\rho$ of a batch, mean")
     axes[2].set_yscale("log")
+    axes[2].yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     axes[2].yaxis.set_major_formatter(ScalarFormatter())
     axes[2].yaxis.set_minor_formatter(NullFormatter())
     for ax in axes:
@@ -146,6 +155,7 @@ class PPOExplorer(Explorer):
         ax1.set_xlim(0, kmax)
         ax1.set_xticks(range(0, kmax + 1, 5))
         ax1.set_ylim(-22, -5)
+        ax1.set_yticks([-20, -15, -10, -5])
         ax1.set_xlabel("epoch")
         ax1.set_ylabel(r"exact $J(\theta)$")
         ax1.legend(loc="lower right", fontsize="x-small")
