@@ -754,7 +754,7 @@ def check_clipped_surrogate(f):
     >>> def no_min(ratio, advantage, eps):
     ...     return np.clip(ratio, 1 - eps, 1 + eps) * advantage
     >>> check_clipped_surrogate(no_min)  # doctest: +ELLIPSIS
-    Not yet: ...min...
+    Not yet: ...alone...
     False
     >>> from pgcore.ppo import clipped_surrogate
     >>> check_clipped_surrogate(clipped_surrogate)
@@ -779,8 +779,9 @@ def check_clipped_surrogate(f):
         shown = f"ratio {_short(r)}, advantage {_short(A)}, eps = {eps}"
         clipped = np.clip(r, 1 - eps, 1 + eps) * A
         if np.allclose(out, clipped):
-            return v.fail(f"for {shown} you returned clip(ratio) * advantage alone. PPO takes the min of that and "
-                          "ratio * advantage, so that a ratio that moved the wrong way is not clipped.")
+            return v.fail(f"for {shown} you returned clip(ratio) * advantage alone. Compare it with ratio * advantage "
+                          "where ratio = 0.5 and the advantage is positive (a good action made rarer): which of the "
+                          "two lets that sample push the action back?")
         if np.allclose(out, np.maximum(r * A, clipped)):
             return v.fail(f"for {shown} you took the max of the two terms; the min makes the objective a "
                           "pessimistic (lower) bound of ratio * advantage.")

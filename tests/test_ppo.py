@@ -315,7 +315,7 @@ def test_check_clipped_surrogate_names_each_typical_mistake(capsys):
     from pgcore.exercises import check_clipped_surrogate
 
     mistakes = {
-        "min of that and": lambda r, A, e: np.clip(r, 1 - e, 1 + e) * A,
+        "clip(ratio) * advantage alone": lambda r, A, e: np.clip(r, 1 - e, 1 + e) * A,
         "max of the two": lambda r, A, e: np.maximum(r * A, np.clip(r, 1 - e, 1 + e) * A),
         "without the clip": lambda r, A, e: r * A,
         "clipped the product": lambda r, A, e: np.minimum(r * A, np.clip(r * A, 1 - e, 1 + e)),
