@@ -51,6 +51,7 @@ __all__ = [
     "check_gae",
     "check_kl_k3",
     "check_length_weights",
+    "check_clipped_surrogate",
 ]
 
 
@@ -737,3 +738,60 @@ def check_length_weights(f):
     if np.allclose(out, m.sum(axis=1)):
         return v.fail("you returned the lengths |o_i|; the weight is one over the length.")
     return v.fail(f"for answers of lengths 4, 1, 6, 2 you returned {_short(out)}; expected {_short(want)}.")
+
+
+# -- chapter 10 --------------------------------------------------------------
+
+def check_clipped_surrogate(f):
+    r"""Check ``f(ratio, advantage, eps) -> terms``, PPO's clipped surrogate, elementwise.
+
+    :math:`\min(\rho A, \operatorname{clip}(\rho, 1-\epsilon, 1+\epsilon) A)` for
+    arrays ``ratio`` and ``advantage`` of the same shape; the answer has that shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def no_min(ratio, advantage, eps):
+    ...     return np.clip(ratio, 1 - eps, 1 + eps) * advantage
+    >>> check_clipped_surrogate(no_min)  # doctest: +ELLIPSIS
+    Not yet: ...alone...
+    False
+    >>> from pgcore.ppo import clipped_surrogate
+    >>> check_clipped_surrogate(clipped_surrogate)
+    Correct: clipped_surrogate agrees with the reference on 4 cases, positive and negative advantages, ratios inside and outside [1 - eps, 1 + eps].
+    True
+    """
+    from .ppo import clipped_surrogate
+
+    v = _Verdict(_name(f))
+    rng = np.random.default_rng(2017)
+    grid_r = np.array([0.5, 0.79, 0.9, 1.0, 1.1, 1.21, 1.6, 0.5, 0.79, 0.9, 1.0, 1.1, 1.21, 1.6])
+    grid_A = np.array([2.0] * 7 + [-2.0] * 7)  # not ±1: clipping the product would then look right
+    cases = [(grid_r, grid_A, 0.2), (rng.uniform(0, 3, 12), rng.normal(size=12), 0.1),
+             (rng.uniform(0, 3, 12), 2.5 * rng.normal(size=12), 0.3), (np.array([3.0, 0.2]), np.array([0.0, 0.0]), 0.2)]
+    for r, A, eps in cases:
+        out = _array_answer(v, f, (r.copy(), A.copy(), eps), r.shape, "one term per sample")
+        if out is None:
+            return False
+        want = clipped_surrogate(r, A, eps)
+        if np.allclose(out, want, atol=1e-12):
+            continue
+        shown = f"ratio {_short(r)}, advantage {_short(A)}, eps = {eps}"
+        clipped = np.clip(r, 1 - eps, 1 + eps) * A
+        if np.allclose(out, clipped):
+            return v.fail(f"for {shown} you returned clip(ratio) * advantage alone. Compare it with ratio * advantage "
+                          "where ratio = 0.5 and the advantage is positive (a good action made rarer): which of the "
+                          "two lets that sample push the action back?")
+        if np.allclose(out, np.maximum(r * A, clipped)):
+            return v.fail(f"for {shown} you took the max of the two terms; the min makes the objective a "
+                          "pessimistic (lower) bound of ratio * advantage.")
+        if np.allclose(out, r * A):
+            return v.fail(f"for {shown} you returned ratio * advantage, the surrogate without the clip.")
+        if np.allclose(out, np.minimum(r * A, np.clip(r * A, 1 - eps, 1 + eps))):
+            return v.fail(f"for {shown} you clipped the product ratio * advantage; clip the ratio, then multiply.")
+        if np.allclose(out, np.where(A > 0, np.minimum(r * A, clipped), r * A)):
+            return v.fail(f"for {shown} your answer is right for positive advantages only: with a negative "
+                          "advantage the term stops falling once the ratio is below 1 - eps.")
+        return v.fail(f"for {shown} you returned {_short(out)}; expected {_short(want)}.")
+    return v.ok(f"agrees with the reference on {len(cases)} cases, positive and negative advantages, ratios inside "
+                "and outside [1 - eps, 1 + eps].")

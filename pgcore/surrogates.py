@@ -15,21 +15,21 @@ __all__ = ["ppo_clip_objective", "group_relative_advantages"]
 
 
 def ppo_clip_objective(ratio, advantage, clip_eps=0.2):
-    r"""PPO's clipped surrogate, one term per sample (Schulman et al. 2017, eq. 7).
+    r"""PPO's clipped surrogate, one term per sample: :func:`pgcore.ppo.clipped_surrogate` with a default ϵ.
 
     .. math::
-        L(r, A) = \min\bigl(r A,\ \operatorname{clip}(r, 1-\epsilon, 1+\epsilon) A\bigr),
-        \qquad r = \frac{\pi_\theta(a|s)}{\pi_{\theta_\text{old}}(a|s)}
+        L(\rho, A) = \min\bigl(\rho A,\ \operatorname{clip}(\rho, 1-\epsilon, 1+\epsilon) A\bigr),
+        \qquad \rho = \frac{\pi_\theta(a|s)}{\pi_{\theta_\text{old}}(a|s)}
 
-    At :math:`r = 1` its gradient in θ is :math:`A\,\nabla_\theta \log \pi_\theta(a|s)`,
-    the policy-gradient term; away from 1 the clip removes any incentive to
-    move the ratio further than :math:`1 \pm \epsilon` in the direction the
-    advantage favours.
+    (Schulman et al. 2017, eq. 7.) At :math:`\rho = 1` its gradient in θ is
+    :math:`A\,\nabla_\theta \log \pi_\theta(a|s)`, the policy-gradient term; away
+    from 1 the clip removes any incentive to move the ratio further than
+    :math:`1 \pm \epsilon` in the direction the advantage favours (chapters 6 and 10).
 
     Parameters
     ----------
     ratio : array_like
-        Probability ratios :math:`r > 0`.
+        Probability ratios :math:`\rho \ge 0`.
     advantage : array_like
         Advantage estimates :math:`A`, broadcast against ``ratio``.
     clip_eps : float, default 0.2
@@ -38,21 +38,14 @@ def ppo_clip_objective(ratio, advantage, clip_eps=0.2):
     Examples
     --------
     >>> import numpy as np
-
-from ._validate import array, integer, real
     >>> ppo_clip_objective(np.array([0.5, 1.0, 1.5]), 1.0)
     array([0.5, 1. , 1.2])
     >>> ppo_clip_objective(np.array([0.5, 1.0, 1.5]), -1.0)
     array([-0.8, -1. , -1.5])
     """
-    r = array(ratio, "ratio", minimum=0.0)
-    A = array(advantage, "advantage")
-    clip_eps = real(clip_eps, "clip_eps", minimum=0.0)
-    try:
-        np.broadcast_shapes(r.shape, A.shape)
-    except ValueError:
-        raise ValueError(f"ratio (shape {r.shape}) and advantage (shape {A.shape}) cannot be broadcast together") from None
-    return np.minimum(r * A, np.clip(r, 1 - clip_eps, 1 + clip_eps) * A)
+    from .ppo import clipped_surrogate
+
+    return clipped_surrogate(ratio, advantage, real(clip_eps, "clip_eps", minimum=0.0))
 
 
 def group_relative_advantages(rewards, axis=-1):
@@ -71,8 +64,6 @@ def group_relative_advantages(rewards, axis=-1):
     Examples
     --------
     >>> import numpy as np
-
-from ._validate import array, integer, real
     >>> np.round(group_relative_advantages([1.0, 0.0, 0.0, 1.0]), 3)
     array([ 1., -1., -1.,  1.])
     >>> group_relative_advantages([1.0, 1.0, 1.0])

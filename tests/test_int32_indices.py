@@ -119,7 +119,20 @@ def _mdp_runs():
             "sarsa": pgcore.sarsa(mdp, 20, 0.1, 0.1, seed=0)[0]}
 
 
-STUDIES = {"reinforce": _corridor_runs, "reinforce_gridworld": _gridworld_runs, "grpo": _grpo_runs,
+def _ppo_runs():
+    from pgcore import ppo
+
+    mdp = envs.wall_gridworld()
+    pol = pgcore.SoftmaxPolicy.tabular(mdp.n_states, mdp.n_actions)
+    out = {}
+    for method in ppo.METHODS:
+        res = ppo.ppo_train(mdp, pol, np.zeros(pol.d), 3, 4, 0.5, epochs=2, minibatches=2, method=method,
+                            entropy_coef=0.1, n_runs=2, seed=4)
+        out[method] = (res.theta_history, res.kl, res.returns)
+    return out
+
+
+STUDIES = {"ppo": _ppo_runs, "reinforce": _corridor_runs, "reinforce_gridworld": _gridworld_runs, "grpo": _grpo_runs,
            "gradient_bandit": _bandit_runs, "mdp_sampling": _mdp_runs}
 
 

@@ -31,6 +31,8 @@ _LAZY = {
     "grpo_explorer": "algorithms",
     "AdvantageExplorer": "actor_critic",
     "actor_critic_explorer": "actor_critic",
+    "PPOExplorer": "ppo",
+    "ppo_explorer": "ppo",
     "GaussianExplorer": "continuous",
     "gaussian_explorer": "continuous",
     "GrpoLMExplorer": "grpo_lm",
