@@ -376,6 +376,7 @@ def collapse_solutions(nb, problems):
     JupyterLab's Run All expands collapsed inputs of markdown cells and the outputs of
     every code cell it runs, but not a collapsed heading: the cells under it stay hidden.
     """
+    numbers = _exercise_numbers(nb)
     cells = [c for c in nb.cells if LAB_TAG not in c.metadata.get("tags", [])]
     # a {solution-start} begins its own cell (what comes before it, e.g. the exercise, stays out)
     split = []
@@ -390,7 +391,24 @@ def collapse_solutions(nb, problems):
                 c = nbformat.v4.new_markdown_cell(rest)
                 c.id = (split[-1].get("id") or "cell")[:60] + "-sol"
         split.append(c)
-    numbers = _exercise_numbers(nb)
+    # ... and what follows a {solution-end} in its cell starts a cell of its own: JupyterLab
+    # takes a cell's first heading as the cell's, so a "## Summary" after the end of a
+    # solution would end the collapsed section early and show the solution's last words
+    resplit = []
+    for c in split:
+        k = _fence_index(c.source, "solution-end") if c.cell_type == "markdown" else None
+        if k is not None:
+            lines = c.source.split("\n")
+            close = next((j for j in range(k + 1, len(lines)) if FENCE.match(lines[j])
+                          and not FENCE.match(lines[j]).group(3)), k)
+            before, rest = "\n".join(lines[:close + 1]), "\n".join(lines[close + 1:]).strip("\n")
+            if rest.strip():
+                c.source = before
+                resplit.append(c)
+                c = nbformat.v4.new_markdown_cell(rest)
+                c.id = (resplit[-1].get("id") or "cell")[:56] + "-after"
+        resplit.append(c)
+    split = resplit
     out, i = [], 0
     while i < len(split):
         c = split[i]
