@@ -5,7 +5,9 @@
   function markWide(img) {
     if (img.naturalWidth && img.naturalWidth / img.naturalHeight > 1.7 && img.naturalWidth >= 680) {
       img.classList.add("pg-wide-figure");
-      var box = img.closest(".output, .widget-subarea");
+      var w = Math.min(img.naturalWidth, Math.max(680, Math.round(0.7 * img.naturalWidth)));
+      img.style.setProperty("--pg-figure-width", w + "px");
+      var box = img.closest("figure, .output, .widget-subarea, .cell_output");
       if (box) box.classList.add("pg-wide-figure-box");
     }
   }
