@@ -48,7 +48,7 @@ MEASURE_JS = r"""
       .filter(i => i.naturalWidth >= 680 && i.naturalWidth / i.naturalHeight > 1.7)
       .map(i => ({src: i.src.split('/').pop(), natural: i.naturalWidth,
                   shown: Math.round(i.getBoundingClientRect().width)}));
-  const h1 = document.querySelector('main h1');
+  const h1 = document.querySelector('main article h1') || document.querySelector('main h1');
   const nav = [...document.querySelectorAll('nav a')].filter(a => a.getAttribute('href')
       && a.getAttribute('href').includes('03_performance'));
   return {eqs, figs, pageWidth: document.documentElement.scrollWidth, W,

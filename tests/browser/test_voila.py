@@ -12,7 +12,8 @@ aborted, at the two sizes of a classroom projector, 1920x1080 and 1366x768, and 
   its controls to the bottom of its figure, no taller and no wider than the viewport,
   with no control clipped;
 * no figure is shown larger than its pixel size (no upscaling);
-* the "what to try" prompts are at least 20 px;
+* the "what to try" prompts are at least 20 px, and the intro says nothing meant for the
+  web page or for JupyterLab (the rocket button, "Run All Cells");
 * links to other chapters (which Voila answers with 403) cannot be followed;
 * zero failed requests, zero blocked requests, no console error;
 * moving a slider redraws the figure through the kernel.
@@ -107,6 +108,9 @@ def test_voila_demos_fit_the_projector_offline(browser, voila_url, screenshots, 
     assert "from pgcore" not in text, "Voila shows the code cells"
     assert "Classroom demos" in text
     assert page.locator(".pg-kernel-note").count() == 0, "a 'needs a kernel' note in Voila"
+    # the intro speaks to Voila's audience: nothing about the web page, its buttons, or Lab
+    for words in ("web page", "launch button", "rocket", "Run All Cells", "large=True"):
+        assert words not in text, f"Voila shows words written for another place: {words!r}"
 
     demos = page.evaluate(MEASURE_JS)
     assert len(demos) == n
