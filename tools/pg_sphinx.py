@@ -10,7 +10,8 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   every page's scripts are de-duplicated, with ``None`` and ``''`` treated alike.
 * A page title with math (chapter 3's, ``$J(\\theta) = v_\\pi(s_0)$``) is typeset in
   the page and the sidebar, but the browser's tab (``<title>``) and the print header
-  cannot typeset: there the TeX becomes plain text, ``J(θ) = vπ(s₀)``.
+  cannot typeset: there the TeX becomes plain text, ``J(θ) = vπ(s₀)``. MathJax is loaded
+  on every page, so that the sidebar's copy of the title is typeset on pages without math.
 * ``pg_offline_static`` (set by tools/offline_edition.py): a folder of
   offline assets (MathJax, the widget manager) added to ``html_static_path``
   after jupyter-book has read the config, so that only the files the offline
@@ -75,4 +76,7 @@ def setup(app):
     app.connect("config-inited", _add_offline_static)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _plain_titles)
+    # MathJax on every page, not only on pages with math: the sidebar of every page shows
+    # chapter 3's title, whose math would stay raw TeX on a page without equations
+    app.set_html_assets_policy("always")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
