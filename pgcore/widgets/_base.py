@@ -108,6 +108,11 @@ def fix_control_width(w, large=False):
     if isinstance(w, (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatRangeSlider,
                       W.IntRangeSlider, W.SelectionSlider)):
         total = dims["label"] + dims["track"] + dims["readout"] + _SLIDER_PAD
+    elif isinstance(w, W.ToggleButtons):
+        # buttons as wide as their labels (ipywidgets' fixed button width cut "flawed: units
+        # digit only" to "flawed: unit..."), with the room a slider's track and readout take
+        w.style.button_width = "auto"
+        total = dims["label"] + dims["track"] + dims["readout"] + _SLIDER_PAD
     else:
         total = dims["label"] + dims["track"]
     w.layout.width = w.layout.min_width = f"{total}px"
