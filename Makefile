@@ -7,6 +7,7 @@
 #                then the offline edition checked page by page in Chromium
 #   make test-browser   only the Chromium checks: the offline edition, and the
 #                classroom demos in Voila and JupyterLab
+#   make voila   the classroom demos as a Voila app (template share/jupyter/voila/templates/pgbook)
 #   make venv    create .venv and install requirements.txt (done by book/test too)
 #   make clean   remove build output and test caches (keeps .venv)
 #   make distclean   clean, and remove .venv
@@ -38,7 +39,7 @@ PYTEST_NB    := $(BIN)/python -m pytest $(NOTEBOOK_DIR) -o 'norecursedirs=$(NORE
                 --nbval --nbval-current-env --nbval-cell-timeout=120 \
                 --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: colab-cells all venv book book-offline test test-unit test-notebooks test-build test-browser clean distclean
+.PHONY: voila colab-cells all venv book book-offline test test-unit test-notebooks test-build test-browser clean distclean
 
 all: book
 
@@ -100,6 +101,12 @@ test-build: $(STAMP) $(JCACHE_STAMP)
 # offline edition). Skipped, with a message, where there is no Chromium.
 test-browser: $(STAMP) book-offline
 	$(BIN)/python -m pytest tests/browser -o 'norecursedirs=$(NORECURSE)'
+
+# The classroom page for a projector: Voila with the book's template (found through
+# JUPYTER_PATH), which loads nothing from the internet. voila.json (read from here)
+# keeps the jupyterlab-myst extension out of Voila's page, which it breaks.
+voila: $(STAMP)
+	JUPYTER_PATH=$(CURDIR)/share/jupyter $(BIN)/voila --template=pgbook chapters/classroom_demos.ipynb
 
 # After pointing repository.url in _config.yml at a fork: update every notebook's
 # Colab install cell (hidden in the book) to install pgcore from there.

@@ -20,7 +20,7 @@ def test_check_passes_on_every_notebook_and_page(capsys):
     assert lm.main(["--check"]) == 0, capsys.readouterr().out
     files = lm.default_files()
     assert len([f for f in files if f.suffix == ".ipynb"]) >= 9
-    assert all(f.name != "classroom_demos.ipynb" for f in files)
+    assert any(f.name == "classroom_demos.ipynb" for f in files)
 
 
 @pytest.mark.parametrize("path", lm.default_files(), ids=lambda p: p.name)
@@ -129,3 +129,51 @@ def test_check_fails_on_a_stale_notebook(tmp_path, capsys):
     assert "need the tool" in capsys.readouterr().out
     assert lm.main([str(stale)]) == 0 and lm.main(["--check", str(stale)]) == 0
     assert "[The gradient bandit](07_gradient_bandit.ipynb)" in stale.read_text()
+
+
+def test_learn_paragraph_becomes_the_one_box_and_is_stable():
+    text = ("Intro.\n\n**What you will learn**\n\n- one\n  continued\n- two\n\nAfter.")
+    out = lm.learn_boxes(text)
+    assert out == ("Intro.\n\n```{admonition} What you will learn\n:class: tip pg-learn\n"
+                   "- one\n  continued\n- two\n```\n\nAfter.")
+    assert lm.learn_boxes(out) == out
+    old = "```{admonition} What you will learn\n:class: tip\n* a\n```"
+    assert ":class: tip pg-learn" in lm.learn_boxes(old)
+    bare = "```{admonition} What you will learn\n* a\n```"
+    assert lm.learn_boxes(bare).split("\n")[1] == ":class: tip pg-learn"
+
+
+@pytest.mark.parametrize("path", [p for p in lm.default_files() if p.suffix == ".ipynb"
+                                  and p.name[:2].isdigit()], ids=lambda p: p.name)
+def test_every_chapter_opens_with_the_learn_box(path):
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "markdown")
+    assert "```{admonition} What you will learn\n:class: tip pg-learn" in first.source
+    assert "**What you will learn**" not in path.read_text()
+
+
+def test_former_titles_in_links_get_the_current_title():
+    page = "03_performance.ipynb"
+    title, (former, *_) = lm.RENAMED[page]
+    out = lm.renamed_titles(f"see [{former}]({page}) and [{former}](other.ipynb)", ROOT / "x.md")
+    assert out == f"see [{title}]({page}) and [{former}](other.ipynb)"
+    assert lm.page_title(ROOT / "chapters" / page) == title
+    for path in lm.default_files():
+        assert f"[{former}]" not in path.read_text().replace("\\n", "\n"), path.name
+
+
+def test_intro_of_the_classroom_page_comes_from_its_file(tmp_path):
+    nb = _nb(("markdown", "# Old intro\n\nOn this static web page ..."), ("code", "x = 1"),
+             ("markdown", "## A demo"))
+    path = tmp_path / "classroom_demos.ipynb"
+    nbformat.write(nb, path)
+    new, problems, _ = lm.process(path, MACROS)
+    assert not problems
+    cells = nbformat.reads(new, as_version=4).cells
+    intro = lm.INTROS["classroom_demos.ipynb"].read_text().rstrip("\n")
+    assert cells[0].source == lm.static_divs(intro)
+    assert cells[1].source == "x = 1" and cells[2].source == "## A demo"
+    path.write_text(new)
+    assert lm.process(path, MACROS)[0] is None  # idempotent
+    assert "static web page" not in intro and "rocket" not in intro
+    assert '<div class="pg-static-only">' in intro and '<div class="pg-lab-only">' in intro

@@ -25,7 +25,7 @@ from matplotlib.textpath import TextToPath  # noqa: E402
 
 import pgcore.widgets as pw  # noqa: E402
 from pgcore.plotting import png_bytes  # noqa: E402
-from pgcore.widgets._base import CONTROL_WIDTHS  # noqa: E402
+from pgcore.widgets._base import CONTROL_WIDTHS, fix_control_width  # noqa: E402
 
 #: The book's text column on a desktop (sphinx-book-theme in a 1280 px window):
 #: a wider PNG is scaled down to it.
@@ -160,3 +160,12 @@ def test_chapter3_labels_are_not_struck_by_the_dotted_line(explorers):
         box = t.get_window_extent()
         inside = ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0) & (xy[:, 1] < box.y1))
         assert not inside.any(), t.get_text()
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_toggle_buttons_are_as_wide_as_their_labels(large):
+    w = fix_control_width(W.ToggleButtons(options=["true", "flawed: units digit only"],
+                                             description="verifier"), large)
+    assert w.style.button_width == "auto"
+    dims = CONTROL_WIDTHS[large]
+    assert w.layout.width == w.layout.min_width == f"{dims['label'] + dims['track'] + dims['readout'] + 16}px"

@@ -55,6 +55,20 @@ Rules for authors (write this, or let the tool write it for you)
    "citation not found" mark (jupyterlab-myst reads no .bib file): use readable keys
    (``williams1992simple``).
 
+6. **"What you will learn".** Every chapter opens with the same box: an
+   ``{admonition} What you will learn`` with ``:class: tip pg-learn`` (styled once, in
+   ``_static/pg-ui.css``). The tool turns a bold ``**What you will learn**`` paragraph and the
+   list under it into that box, and adds ``pg-learn`` to an admonition that lacks it.
+7. **Titles with math.** A page title may use ``$...$`` (chapter 3's does: the HTML book's
+   sidebar and page typeset it, Lab too). ``RENAMED`` maps a page to its former titles: a link
+   whose text is a former title gets the current one (a link text ``v_π(s₀)`` once read as
+   "v π(s₀)", its underscore taken for emphasis).
+8. **Words for Lab only, and page intros.** ``<div class="pg-lab-only">`` shows in JupyterLab
+   only (hidden in the HTML book by ``_static/lab_markup.css`` and in Voila by the classroom
+   template). The first markdown cell of a notebook named in ``INTROS`` is the text of its
+   file in ``tools/intros/`` (the classroom page's intro, written for Voila, Lab and the HTML
+   page at once): edit that file and re-run the tool.
+
 The MyST Lab cannot render at all (and ``--check`` fails on): directives other than the
 ones jupyterlab-myst knows (see ``LAB_DIRECTIVES``).
 """
@@ -91,8 +105,17 @@ LAB_DIRECTIVES = {
 FENCE = re.compile(r"^(\s*)(`{3,}|:{3,})\s*(\{[^}]*\})?\s*(.*)$")
 DOC_ROLE = re.compile(r"\{doc\}`([^`]+)`")
 STATIC_WORDS = re.compile(r"\bstatic\s+(page|book|web\s+page)\b", re.I)
-# The classroom page is written for Voila and Lab by its own owner (branch ui); not touched here.
-EXCLUDE = {"classroom_demos.ipynb"}
+EXCLUDE: set = set()
+
+# Rule 7: page -> (its title, its former titles). The title is written into the page's
+# "# " heading; links whose text is a former title get the current one.
+RENAMED = {
+    "03_performance.ipynb": ("The performance measure $J(\\theta) = v_\\pi(s_0)$",
+                             ["The performance measure J(θ) = v_π(s₀)"]),
+}
+# Rule 8: notebook -> the file whose text is its first markdown cell.
+INTROS = {"classroom_demos.ipynb": ROOT / "tools" / "intros" / "classroom_demos.md"}
+LEARN = "What you will learn"
 
 
 def tex_macros():
@@ -197,10 +220,62 @@ def static_divs(text):
     return re.sub(r'<div class="pg-static-only"\s*>', STATIC_OPEN, text)
 
 
+def learn_boxes(text):
+    """Rule 6: the "What you will learn" paragraph and its list become one admonition."""
+    lines = text.split("\n")
+    out, i = [], 0
+    while i < len(lines):
+        line = lines[i]
+        m = FENCE.match(line)
+        if m and m.group(3) == "{admonition}" and m.group(4).strip() == LEARN:
+            out.append(line)
+            i += 1
+            j, found = i, False
+            while j < len(lines) and re.match(r"^\s*:[\w-]+:", lines[j]):
+                opt = re.match(r"^(\s*):class:\s*(.*)$", lines[j])
+                if opt:
+                    found = True
+                    if "pg-learn" not in opt.group(2).split():
+                        lines[j] = f"{opt.group(1)}:class: {(opt.group(2) + ' pg-learn').strip()}"
+                j += 1
+            if not found:
+                out.append(":class: tip pg-learn")
+            continue
+        if line.strip() == f"**{LEARN}**" and i + 2 < len(lines) and not lines[i + 1].strip() \
+                and re.match(r"^[-*] ", lines[i + 2]):
+            j = i + 2
+            items = []
+            while j < len(lines):
+                cur = lines[j]
+                nxt = lines[j + 1] if j + 1 < len(lines) else ""
+                if re.match(r"^([-*] |\s+\S)", cur) or (not cur.strip() and re.match(r"^([-*] |\s+\S)", nxt)):
+                    items.append(cur)
+                    j += 1
+                else:
+                    break
+            fence = "````" if any(l.lstrip().startswith("```") for l in items) else "```"
+            out.extend([f"{fence}{{admonition}} {LEARN}", ":class: tip pg-learn", *items, fence])
+            i = j
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def renamed_titles(text, here):
+    """Rule 7: links whose text is a former title of a page (RENAMED) get its current one."""
+    for page, (title, former) in RENAMED.items():
+        for old in former:
+            text = text.replace(f"[{old}]({page}", f"[{title}]({page}")
+    return text
+
+
 def transform_text(text, here, macros, problems):
     text = expand_macros(text, macros)
     text = doc_links(text, here, problems)
     text = solution_dropdowns(text)
+    text = learn_boxes(text)
+    text = renamed_titles(text, here)
     return static_divs(text)
 
 
@@ -301,6 +376,7 @@ def collapse_solutions(nb, problems):
     JupyterLab's Run All expands collapsed inputs of markdown cells and the outputs of
     every code cell it runs, but not a collapsed heading: the cells under it stay hidden.
     """
+    numbers = _exercise_numbers(nb)
     cells = [c for c in nb.cells if LAB_TAG not in c.metadata.get("tags", [])]
     # a {solution-start} begins its own cell (what comes before it, e.g. the exercise, stays out)
     split = []
@@ -315,7 +391,24 @@ def collapse_solutions(nb, problems):
                 c = nbformat.v4.new_markdown_cell(rest)
                 c.id = (split[-1].get("id") or "cell")[:60] + "-sol"
         split.append(c)
-    numbers = _exercise_numbers(nb)
+    # ... and what follows a {solution-end} in its cell starts a cell of its own: JupyterLab
+    # takes a cell's first heading as the cell's, so a "## Summary" after the end of a
+    # solution would end the collapsed section early and show the solution's last words
+    resplit = []
+    for c in split:
+        k = _fence_index(c.source, "solution-end") if c.cell_type == "markdown" else None
+        if k is not None:
+            lines = c.source.split("\n")
+            close = next((j for j in range(k + 1, len(lines)) if FENCE.match(lines[j])
+                          and not FENCE.match(lines[j]).group(3)), k)
+            before, rest = "\n".join(lines[:close + 1]), "\n".join(lines[close + 1:]).strip("\n")
+            if rest.strip():
+                c.source = before
+                resplit.append(c)
+                c = nbformat.v4.new_markdown_cell(rest)
+                c.id = (resplit[-1].get("id") or "cell")[:56] + "-after"
+        resplit.append(c)
+    split = resplit
     out, i = [], 0
     while i < len(split):
         c = split[i]
@@ -358,6 +451,19 @@ def process(path, macros):
     if path.suffix == ".ipynb":
         old = path.read_text()
         nb = nbformat.reads(old, as_version=4)
+        intro = INTROS.get(path.name)
+        if intro is not None:
+            first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+            if first is None:
+                problems.append("no markdown cell for the intro")
+            else:
+                first.source = intro.read_text().rstrip("\n")
+        if path.name in RENAMED:
+            first = next((c for c in nb.cells if c.cell_type == "markdown"
+                          and re.search(r"^# ", c.source, re.M)), None)
+            if first is not None:
+                first.source = re.sub(r"^# .*$", lambda _m: "# " + RENAMED[path.name][0],
+                                      first.source, count=1, flags=re.M)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 cell.source = transform_text(cell.source, path, macros, problems)

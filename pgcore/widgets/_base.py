@@ -81,11 +81,13 @@ _LARGE_CSS = """<style>
 </style>"""
 
 # Around an explorer shown in Voila (controls, then the figure as an image
-# widget): the figure is never stretched past its pixel size, and the box is
-# at most one screen tall, the image giving up height (scaled, aspect kept)
-# so that controls plus figure fit the window without scrolling.
+# widget): the box is at most one window tall; the controls keep their full
+# height (flex-shrink 0: they were clipped before) and the figure gives up
+# height instead, scaled with its aspect kept, and is never stretched past its
+# pixel size, so that controls plus figure fit the window without scrolling.
 _DEMO_CSS = """<style>
 .pg-demo { max-height: calc(100vh - 24px); }
+.pg-demo > .widget-box, .pg-demo > .widget-html { flex: 0 0 auto; }
 .pg-demo > .widget-image { flex: 0 1 auto; min-height: 0; max-width: 100%;
   width: auto; height: auto; object-fit: contain; object-position: left top;
   align-self: flex-start; }
@@ -105,6 +107,11 @@ def fix_control_width(w, large=False):
     w.style.description_width = f"{dims['label']}px"
     if isinstance(w, (W.FloatSlider, W.IntSlider, W.FloatLogSlider, W.FloatRangeSlider,
                       W.IntRangeSlider, W.SelectionSlider)):
+        total = dims["label"] + dims["track"] + dims["readout"] + _SLIDER_PAD
+    elif isinstance(w, W.ToggleButtons):
+        # buttons as wide as their labels (ipywidgets' fixed button width cut "flawed: units
+        # digit only" to "flawed: unit..."), with the room a slider's track and readout take
+        w.style.button_width = "auto"
         total = dims["label"] + dims["track"] + dims["readout"] + _SLIDER_PAD
     else:
         total = dims["label"] + dims["track"]
