@@ -12,9 +12,11 @@ What the browser kernel loads, and from where:
 
 * The JupyterLite app and the Pyodide kernel extension come from the pinned
   Python packages ``jupyterlite-core`` and ``jupyterlite-pyodide-kernel``
-  (requirements.txt); the ipywidgets front end from ``jupyterlab_widgets``.
+  (requirements.txt); the ipywidgets front end from ``jupyterlab_widgets``
+  (see ``LITE_PINS``).
 * ``comm``, ``jupyterlab_widgets``, ``ipywidgets`` (the versions pinned in
-  requirements.txt, downloaded from PyPI with pip) and ``pgcore`` (a pure-Python
+  requirements.txt, but jupyterlab_widgets 3.0.15, built for JupyterLite's
+  JupyterLab: see ``LITE_PINS``; downloaded from PyPI with pip) and ``pgcore`` (a pure-Python
   wheel of this checkout, without the optional C kernel) are served by the
   site: the notebooks' hidden first cell installs them with ``piplite``, and
   the PyPI fallback is off, so the browser never asks PyPI for anything.
@@ -72,8 +74,16 @@ PYODIDE_CORE = ["pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm
 PYODIDE_ROOTS = ["micropip", "packaging", "ipython", "jedi", "numpy", "matplotlib", "sqlite3", "ssl"]
 # Installed with piplite by the notebooks' first cell (tools/colab_cell.py).
 PIPLITE = ["comm", "jupyterlab_widgets", "ipywidgets"]
-# Front-end extensions copied into the site (from .venv's share/jupyter/labextensions).
-LABEXTENSIONS = ["@jupyterlite/pyodide-kernel-extension", "@jupyter-widgets/jupyterlab-manager"]
+# The widget front end must be built for JupyterLite 0.6.4's JupyterLab, 4.4.5:
+# jupyterlab_widgets 3.0.17 (requirements.txt, for JupyterLab 4.6) requires
+# @jupyterlab/* ^4.6.2 and 3.0.16 ^4.4.6, so webpack falls back to its own copy
+# of @jupyterlab/outputarea; 3.0.15 requires ^4.4.1. The live edition serves
+# that version, front end and kernel side alike (ipywidgets 8.1.9 accepts it).
+LITE_PINS = {"jupyterlab_widgets": "3.0.15"}
+# Front-end extensions copied into the site: the Pyodide kernel's (from .venv),
+# and the widget manager of jupyterlab_widgets LITE_PINS (from its wheel).
+KERNEL_LABEXTENSION = "@jupyterlite/pyodide-kernel-extension"
+WIDGETS_LABEXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
 
 def _run(cmd, **kw):
@@ -130,7 +140,7 @@ def pgcore_wheel(dest):
 
 def fetch_wheels():
     """The pinned widget wheels (downloaded once) and a fresh pgcore wheel."""
-    pins = _pins()
+    pins = {**_pins(), **LITE_PINS}
     WHEELS.mkdir(parents=True, exist_ok=True)
     specs, keep = [], {"pgcore"}
     for pkg in PIPLITE:
@@ -238,7 +248,7 @@ def _labextension(root_pkg):
     return path
 
 
-def build(offline):
+def build(offline, output=OUTPUT):
     fetch(offline)   # downloads only what is missing; pgcore's wheel is rebuilt
     contents = sorted((ROOT / "chapters").glob("*.ipynb"))
     LITE_DIR.mkdir(parents=True, exist_ok=True)
@@ -261,8 +271,16 @@ def build(offline):
     # other extension of .venv, which would try to reach a server).
     labext = LIVE / "labextensions"
     shutil.rmtree(labext, ignore_errors=True)
-    for name in LABEXTENSIONS:
-        shutil.copytree(_labextension(name), labext / name)
+    shutil.copytree(_labextension(KERNEL_LABEXTENSION), labext / KERNEL_LABEXTENSION)
+    widgets = next(WHEELS.glob(f"jupyterlab_widgets-{LITE_PINS['jupyterlab_widgets']}-*.whl"))
+    prefix = f"share/jupyter/labextensions/{WIDGETS_LABEXTENSION}/"
+    with zipfile.ZipFile(widgets) as zf:
+        for member in zf.namelist():
+            rel = member.split(".data/data/", 1)[-1]
+            if rel.startswith(prefix) and not member.endswith("/"):
+                out = labext / WIDGETS_LABEXTENSION / rel[len(prefix):]
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(zf.read(member))
     config = {
         "LiteBuildConfig": {
             "no_sourcemaps": True,
@@ -275,17 +293,17 @@ def build(offline):
         config["PyodideAddon"] = {"pyodide_url": str(PYODIDE_DIR)}
     cfg_path = LITE_DIR / "jupyter_lite_config.json"
     cfg_path.write_text(json.dumps(config, indent=2))
-    shutil.rmtree(OUTPUT, ignore_errors=True)
+    shutil.rmtree(output, ignore_errors=True)
     for db in LITE_DIR.glob(".jupyterlite.doit.db*"):
         db.unlink()
     cmd = [sys.executable, "-m", "jupyter", "lite", "build", "--lite-dir", LITE_DIR,
-           "--output-dir", OUTPUT, "--config", cfg_path,
+           "--output-dir", output, "--config", cfg_path,
            "--apps", "lab", "--apps", "notebooks"]
     for nb in contents:
         cmd += ["--contents", nb]
     _run(cmd, cwd=LITE_DIR)
     print(f"live edition ({'offline' if offline else 'Pyodide from its CDN'}): "
-          f"{OUTPUT.relative_to(ROOT)}, {len(contents)} notebooks")
+          f"{output}, {len(contents)} notebooks")
 
 
 def main(argv=None):
@@ -293,8 +311,13 @@ def main(argv=None):
     parser.add_argument("step", choices=["fetch", "build"])
     parser.add_argument("--offline", action="store_true",
                         help="serve Pyodide and its packages from the site (no CDN)")
+    parser.add_argument("--output", type=Path, default=OUTPUT,
+                        help=f"where build writes the JupyterLite site (default {OUTPUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
-    {"fetch": fetch, "build": build}[args.step](args.offline)
+    if args.step == "fetch":
+        fetch(args.offline)
+    else:
+        build(args.offline, args.output.resolve())
 
 
 if __name__ == "__main__":

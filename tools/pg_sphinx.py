@@ -12,6 +12,11 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   offline assets (MathJax, the widget manager) added to ``html_static_path``
   after jupyter-book has read the config, so that only the files the offline
   edition names are linked into the pages.
+* ``pg_live_app`` (default ``lite/notebooks/index.html``): every chapter page
+  (a notebook in ``chapters/``) gets a "Run live in your browser" box under its
+  title, linking to its notebook in the live edition that tools/pg_live.py
+  builds into ``_build/html/lite``, and each explorer's "needs a running
+  kernel" note gets the same link. Set it to ``""`` to leave the pages alone.
 """
 
 from __future__ import annotations
@@ -32,6 +37,38 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+_LIVE_BOX = (
+    '<div class="pg-live admonition tip"><p class="admonition-title">Run live in your browser</p>'
+    '<p><a class="pg-live-link reference external" href="{href}">Open this chapter in JupyterLite</a>: '
+    'its code, figures and sliders run in your browser (Python compiled to WebAssembly, '
+    'Pyodide), with no install and no server. The first start downloads about {mb} MB and '
+    'takes {start}; then <em>Run &rsaquo; Run All Cells</em>. Your edits are not saved.</p></div>'
+)
+#: The figures the box quotes (benchmarks/bench_lite.py measures them).
+LIVE_FIRST_START = "about 20 to 40 seconds on a recent laptop"
+LIVE_DOWNLOAD_MB = 45
+_NOTE_LINK = ' Or <a class="pg-live-link reference external" href="{href}">run it live in your browser</a>.'
+
+
+def _live_link(app, pagename, templatename, context, doctree):
+    target = app.config.pg_live_app
+    source = app.env.doc2path(pagename, base=False) if doctree is not None else None
+    if not target or source is None:
+        return
+    source = str(source).replace("\\", "/")
+    if not (source.startswith("chapters/") and source.endswith(".ipynb")):
+        return
+    href = context["pathto"](target, 1) + "?path=" + source.split("/", 1)[1]
+    body = context.get("body", "")
+    box = _LIVE_BOX.format(href=href, mb=LIVE_DOWNLOAD_MB, start=LIVE_FIRST_START)
+    end_h1 = body.find("</h1>")
+    body = body[:end_h1 + 5] + box + body[end_h1 + 5:] if end_h1 >= 0 else box + body
+    # each explorer's note: the static controls do nothing; say where they do
+    note_end = "Binder or Colab.</p>"
+    body = body.replace(note_end, note_end[:-4] + _NOTE_LINK.format(href=href) + "</p>")
+    context["body"] = body
+
+
 def _add_offline_static(app, config):
     if config.pg_offline_static:
         config.html_static_path = [*config.html_static_path, config.pg_offline_static]
@@ -39,6 +76,8 @@ def _add_offline_static(app, config):
 
 def setup(app):
     app.add_config_value("pg_offline_static", "", "html")
+    app.add_config_value("pg_live_app", "lite/notebooks/index.html", "html")
+    app.connect("html-page-context", _live_link)
     app.connect("config-inited", _add_offline_static)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -14,7 +14,9 @@ Skipped, with a message, when the site has no live edition.
 from __future__ import annotations
 
 import json
+import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -24,7 +26,8 @@ LITE = SITE / "lite"
 KERNEL_TIMEOUT_S = 240      # the machine is shared: generous, the benchmark measures
 RUN_ALL_TIMEOUT_S = 600
 REDRAW_TIMEOUT_S = 60
-CHAPTERS = ["02_softmax"]
+# every notebook of chapters/ (the classroom demos too), in order
+CHAPTERS = sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb"))
 
 
 def lite_skip_reason():
@@ -49,9 +52,14 @@ STATE_JS = """
   const cells = [];
   for (const c of w.content.model.cells) {
     if (c.type !== 'code') continue;
-    cells.push({count: c.executionCount,
-                source: c.sharedModel.getSource().slice(0, 80),
-                outputs: c.outputs.toJSON()});
+    const errors = [], stderr = [];
+    for (let k = 0; k < c.outputs.length; k++) {
+      const o = c.outputs.get(k).toJSON();
+      if (o.output_type === 'error') errors.push(`${o.ename}: ${o.evalue}`);
+      if (o.output_type === 'stream' && o.name === 'stderr') stderr.push(String(o.text).slice(0, 300));
+    }
+    cells.push({count: c.executionCount, source: c.sharedModel.getSource().slice(0, 80),
+                errors, stderr});
   }
   return {stage: 'ready', status: kernel ? kernel.status : 'none', cells};
 }
@@ -92,13 +100,14 @@ class LiteSession:
     def run_all(self, timeout=RUN_ALL_TIMEOUT_S):
         """Run every cell; seconds until every code cell ran and the kernel is idle."""
         t = time.monotonic()
-        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # not awaited: the command's promise settles only when every cell has run
+        self.page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
         deadline = t + timeout
         while time.monotonic() < deadline:
             self.page.wait_for_timeout(500)
             st = self.state()
             cells = st["cells"]
-            errors = [c for c in cells if any(o["output_type"] == "error" for o in c["outputs"])]
+            errors = [c for c in cells if c["errors"]]
             done = all(c["count"] is not None for c in cells)
             if st["status"] == "idle" and (done or errors):
                 # an error stops run-all: the rest keep no execution count
@@ -175,9 +184,7 @@ def test_chapter_runs_live_offline(browser, lite_base, chapter, screenshots):
         session.wait_kernel()
         _, cells = session.run_all()
         session.page.screenshot(path=str(screenshots / f"lite__{chapter}.png"))
-        errors = [f"cell {c['source']!r}: " + "; ".join(
-                      f"{o.get('ename')}: {o.get('evalue')}" for o in c["outputs"] if o["output_type"] == "error")
-                  for c in cells if any(o["output_type"] == "error" for o in c["outputs"])]
+        errors = [f"cell {c['source']!r}: " + "; ".join(c["errors"]) for c in cells if c["errors"]]
         assert not errors, f"{chapter}: error output in the browser kernel:\n  " + "\n  ".join(errors)
         not_run = [c["source"] for c in cells if c["count"] is None]
         assert not not_run, f"{chapter}: {len(not_run)} code cells never ran, first {not_run[:3]}"
@@ -189,3 +196,20 @@ def test_chapter_runs_live_offline(browser, lite_base, chapter, screenshots):
         assert not session.failed, f"{chapter}: failed requests: {session.failed[:10]}"
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_page_links_its_live_notebook(chapter):
+    """The page's "Run live" box (and each explorer's note) opens this chapter in the live edition."""
+    html = (SITE / "chapters" / f"{chapter}.html").read_text()
+    hrefs = re.findall(r'class="pg-live-link[^"]*" href="([^"]+)"', html)
+    assert hrefs, f"{chapter}.html has no 'Run live in your browser' link"
+    notes = html.count('class="pg-kernel-note"')
+    assert len(hrefs) >= 1 + notes, f"{chapter}.html: {notes} explorer notes but {len(hrefs) - 1} live links"
+    for href in set(hrefs):
+        url = urlsplit(href)
+        app = (SITE / "chapters" / url.path).resolve()
+        assert app.is_file(), f"{chapter}.html links {href}: no {app}"
+        path = parse_qs(url.query)["path"][0]
+        assert path == f"{chapter}.ipynb", href
+        assert (LITE / "files" / path).is_file(), f"the live edition has no {path}"
