@@ -86,6 +86,20 @@ KERNEL_LABEXTENSION = "@jupyterlite/pyodide-kernel-extension"
 WIDGETS_LABEXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
 
+#: Chapters whose Run All takes minutes in the browser (numpy compiled to
+#: WebAssembly on one core, no C kernel: their simulations are 10+ times slower
+#: than on the desktop). Their "Run live" box says so (tools/pg_sphinx.py), and
+#: ``make test-browser`` runs them whole only with PG_LITE_ALL=1, to keep CI's
+#: time; benchmarks/bench_lite.py measures them.
+SLOW_LIVE = {
+    # run-all had not finished after 18 minutes in Chromium on the 2-core test
+    # machine (95 s with desktop numpy and no C kernel)
+    "08_reinforce": "its REINFORCE studies (100 runs of 1000 episodes each) take many minutes",
+    # not timed in the browser: 128 s with desktop numpy and no C kernel
+    "13_grpo_language_model": "its training runs (the model is trained 15 times) take many minutes",
+}
+
+
 def _run(cmd, **kw):
     return subprocess.run([str(c) for c in cmd], check=True, **kw)
 

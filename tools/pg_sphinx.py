@@ -21,6 +21,9 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
@@ -45,9 +48,18 @@ _LIVE_BOX = (
     'takes {start}; then <em>Run &rsaquo; Run All Cells</em>. Your edits are not saved.</p></div>'
 )
 #: The figures the box quotes (benchmarks/bench_lite.py measures them).
-LIVE_FIRST_START = "about 20 to 40 seconds on a recent laptop"
-LIVE_DOWNLOAD_MB = 45
+LIVE_FIRST_START = "17 to 40 seconds on the book's 2-core test machine"
+LIVE_DOWNLOAD_MB = 44
 _NOTE_LINK = ' Or <a class="pg-live-link reference external" href="{href}">run it live in your browser</a>.'
+
+
+def _slow_live():
+    try:
+        from pg_live import SLOW_LIVE
+    except ImportError:  # tools/ not on the path
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from pg_live import SLOW_LIVE
+    return SLOW_LIVE
 
 
 def _live_link(app, pagename, templatename, context, doctree):
@@ -61,6 +73,10 @@ def _live_link(app, pagename, templatename, context, doctree):
     href = context["pathto"](target, 1) + "?path=" + source.split("/", 1)[1]
     body = context.get("body", "")
     box = _LIVE_BOX.format(href=href, mb=LIVE_DOWNLOAD_MB, start=LIVE_FIRST_START)
+    slow = _slow_live().get(Path(source).stem)
+    if slow:
+        box = box.replace("</p></div>", f" In the browser {slow} (numpy compiled to WebAssembly, "
+                          "on one core): start them and read on, or use Binder or Colab.</p></div>")
     end_h1 = body.find("</h1>")
     body = body[:end_h1 + 5] + box + body[end_h1 + 5:] if end_h1 >= 0 else box + body
     # each explorer's note: the static controls do nothing; say where they do

@@ -14,13 +14,18 @@ Skipped, with a message, when the site has no live edition.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from browserkit import ROOT, SITE, offline_context
+
+sys.path.insert(0, str(ROOT / "tools"))
+from pg_live import SLOW_LIVE  # noqa: E402
 
 LITE = SITE / "lite"
 KERNEL_TIMEOUT_S = 240      # the machine is shared: generous, the benchmark measures
@@ -179,10 +184,13 @@ def lite_base(base_url):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_runs_live_offline(browser, lite_base, chapter, screenshots):
+    if chapter in SLOW_LIVE and not os.environ.get("PG_LITE_ALL"):
+        pytest.skip(f"{chapter}: in the browser {SLOW_LIVE[chapter]} (tools/pg_live.py SLOW_LIVE); "
+                    "PG_LITE_ALL=1 runs it")
     session = LiteSession(browser, lite_base, chapter)
     try:
         session.wait_kernel()
-        _, cells = session.run_all()
+        _, cells = session.run_all(timeout=3600 if chapter in SLOW_LIVE else RUN_ALL_TIMEOUT_S)
         session.page.screenshot(path=str(screenshots / f"lite__{chapter}.png"))
         errors = [f"cell {c['source']!r}: " + "; ".join(c["errors"]) for c in cells if c["errors"]]
         assert not errors, f"{chapter}: error output in the browser kernel:\n  " + "\n  ".join(errors)
