@@ -77,11 +77,11 @@ def _live_link(app, pagename, templatename, context, doctree):
     if slow:
         box = box.replace("</p></div>", f" In the browser {slow} (numpy compiled to WebAssembly, "
                           "on one core): start them and read on, or use Binder or Colab.</p></div>")
+    # each explorer's note: the static controls do nothing; say where they do
+    note_end = "open this notebook in Binder or Colab.</p>"
+    body = body.replace(note_end, note_end[:-4] + _NOTE_LINK.format(href=href) + "</p>")
     end_h1 = body.find("</h1>")
     body = body[:end_h1 + 5] + box + body[end_h1 + 5:] if end_h1 >= 0 else box + body
-    # each explorer's note: the static controls do nothing; say where they do
-    note_end = "Binder or Colab.</p>"
-    body = body.replace(note_end, note_end[:-4] + _NOTE_LINK.format(href=href) + "</p>")
     context["body"] = body
 
 
