@@ -8,8 +8,9 @@
 #                serves Pyodide itself (tools/pg_live.py): it works with no internet
 #   make test    unit tests + doctests, notebooks (strict nbval), strict book build,
 #                then the offline edition checked page by page in Chromium
-#   make test-browser   only the Chromium checks: the offline edition, and the
-#                classroom demos in Voila and JupyterLab
+#   make test-browser   only the Chromium checks: the offline edition, the
+#                classroom demos in Voila and JupyterLab, and every chapter run
+#                live in the browser kernel (PG_LITE_ALL=1 adds chapters 8, 13)
 #   make venv    create .venv and install requirements.txt (done by book/test too)
 #   make clean   remove build output and test caches (keeps .venv)
 #   make distclean   clean, and remove .venv

@@ -48,7 +48,7 @@ _LIVE_BOX = (
     'takes {start}; then <em>Run &rsaquo; Run All Cells</em>. Your edits are not saved.</p></div>'
 )
 #: The figures the box quotes (benchmarks/bench_lite.py measures them).
-LIVE_FIRST_START = "17 to 40 seconds on the book's 2-core test machine"
+LIVE_FIRST_START = "17 to 50 seconds on the book's 2-core test machine"
 LIVE_DOWNLOAD_MB = 44
 _NOTE_LINK = ' Or <a class="pg-live-link reference external" href="{href}">run it live in your browser</a>.'
 
