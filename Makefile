@@ -1,12 +1,16 @@
 # Policy Gradient Methods: build and test.
 #
-#   make book    build the HTML into _build/html (notebooks are executed)
+#   make book    build the HTML into _build/html (notebooks are executed), with
+#                the live edition in _build/html/lite (JupyterLite: the chapters
+#                run in the reader's browser; Pyodide from its CDN at read time)
 #   make book-offline   the same site, but MathJax and the widget manager are
-#                copied into it (from the npm registry): it works with no internet
+#                copied into it (from the npm registry), and the live edition
+#                serves Pyodide itself (tools/pg_live.py): it works with no internet
 #   make test    unit tests + doctests, notebooks (strict nbval), strict book build,
 #                then the offline edition checked page by page in Chromium
-#   make test-browser   only the Chromium checks: the offline edition, and the
-#                classroom demos in Voila and JupyterLab
+#   make test-browser   only the Chromium checks: the offline edition, the
+#                classroom demos in Voila and JupyterLab, and every chapter run
+#                live in the browser kernel (PG_LITE_ALL=1 adds chapters 8, 13)
 #   make voila   the classroom demos as a Voila app (template share/jupyter/voila/templates/pgbook)
 #   make venv    create .venv and install requirements.txt (done by book/test too)
 #   make clean   remove build output and test caches (keeps .venv)
@@ -64,6 +68,7 @@ $(JCACHE_STAMP): $(STAMP) $(PGCORE_SRC) setup.py
 
 book: $(STAMP) $(JCACHE_STAMP)
 	$(BIN)/jupyter-book build .
+	$(BIN)/python tools/pg_live.py build
 	@echo "Book: _build/html/index.html"
 
 # The offline edition, also into _build/html: mathjax, require.js and the
@@ -74,6 +79,7 @@ book-offline: $(STAMP) $(JCACHE_STAMP)
 	$(BIN)/python tools/offline_edition.py fetch
 	$(BIN)/python tools/offline_edition.py config
 	$(BIN)/jupyter-book build . --config _build/offline/_config.yml
+	$(BIN)/python tools/pg_live.py build --offline
 	@echo "Offline book: _build/html/index.html (copy the whole folder)"
 
 test: test-unit test-notebooks test-build test-browser

@@ -16,9 +16,17 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   offline assets (MathJax, the widget manager) added to ``html_static_path``
   after jupyter-book has read the config, so that only the files the offline
   edition names are linked into the pages.
+* ``pg_live_app`` (default ``lite/notebooks/index.html``): every chapter page
+  (a notebook in ``chapters/``) gets a "Run live in your browser" box under its
+  title, linking to its notebook in the live edition that tools/pg_live.py
+  builds into ``_build/html/lite``, and each explorer's "needs a running
+  kernel" note gets the same link. Set it to ``""`` to leave the pages alone.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -66,6 +74,51 @@ def _plain_titles(app, pagename, templatename, context, doctree):
             context[key] = tex_to_text(context[key])
 
 
+_LIVE_BOX = (
+    '<div class="pg-live admonition tip"><p class="admonition-title">Run live in your browser</p>'
+    '<p><a class="pg-live-link reference external" href="{href}">Open this chapter in JupyterLite</a>: '
+    'its code, figures and sliders run in your browser (Python compiled to WebAssembly, '
+    'Pyodide), with no install and no server. The first start downloads about {mb} MB and '
+    'takes {start}; then <em>Run &rsaquo; Run All Cells</em>. Your edits are not saved.</p></div>'
+)
+#: The figures the box quotes (benchmarks/bench_lite.py measures them).
+LIVE_FIRST_START = "17 to 50 seconds on the book's 2-core test machine"
+LIVE_DOWNLOAD_MB = 44
+_NOTE_LINK = ' Or <a class="pg-live-link reference external" href="{href}">run it live in your browser</a>.'
+
+
+def _slow_live():
+    try:
+        from pg_live import SLOW_LIVE
+    except ImportError:  # tools/ not on the path
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from pg_live import SLOW_LIVE
+    return SLOW_LIVE
+
+
+def _live_link(app, pagename, templatename, context, doctree):
+    target = app.config.pg_live_app
+    source = app.env.doc2path(pagename, base=False) if doctree is not None else None
+    if not target or source is None:
+        return
+    source = str(source).replace("\\", "/")
+    if not (source.startswith("chapters/") and source.endswith(".ipynb")):
+        return
+    href = context["pathto"](target, 1) + "?path=" + source.split("/", 1)[1]
+    body = context.get("body", "")
+    box = _LIVE_BOX.format(href=href, mb=LIVE_DOWNLOAD_MB, start=LIVE_FIRST_START)
+    slow = _slow_live().get(Path(source).stem)
+    if slow:
+        box = box.replace("</p></div>", f" In the browser {slow} (numpy compiled to WebAssembly, "
+                          "on one core): start them and read on, or use Binder or Colab.</p></div>")
+    # each explorer's note: the static controls do nothing; say where they do
+    note_end = "open this notebook in Binder or Colab.</p>"
+    body = body.replace(note_end, note_end[:-4] + _NOTE_LINK.format(href=href) + "</p>")
+    end_h1 = body.find("</h1>")
+    body = body[:end_h1 + 5] + box + body[end_h1 + 5:] if end_h1 >= 0 else box + body
+    context["body"] = body
+
+
 def _add_offline_static(app, config):
     if config.pg_offline_static:
         config.html_static_path = [*config.html_static_path, config.pg_offline_static]
@@ -73,6 +126,8 @@ def _add_offline_static(app, config):
 
 def setup(app):
     app.add_config_value("pg_offline_static", "", "html")
+    app.add_config_value("pg_live_app", "lite/notebooks/index.html", "html")
+    app.connect("html-page-context", _live_link)
     app.connect("config-inited", _add_offline_static)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("html-page-context", _plain_titles)
