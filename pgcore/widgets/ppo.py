@@ -211,7 +211,7 @@ class PPOExplorer(Explorer):
         self.title_text.set_text(
             f"{mode}, ϵ = {eps:.2f}, {K} epoch{'s' if K > 1 else ''}, α = {result['alpha']:g}: "
             f"J {result['J'][0]:.2f} → {result['J'][-1]:.2f}\n"
-            f"KL to θ_old {result['kl'][-1]:.3f}, ρ from {result['ratio_min']:.2f} to {result['ratio_max']:.2f}, "
+            f"KL to $\\theta_{{\\rm old}}$ {result['kl'][-1]:.3f}, ρ from {result['ratio_min']:.2f} to {result['ratio_max']:.2f}, "
             f"{100 * result['outside']:.0f}% of samples outside [1−ϵ, 1+ϵ]")
         if not self._frozen:
             freeze_layout(self.fig)
