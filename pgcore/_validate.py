@@ -34,10 +34,14 @@ import numbers
 import numpy as np
 
 __all__ = ["integer", "real", "array", "probabilities", "index", "kernel_size", "callable_arg", "choice",
-           "finite_result", "INT32_MAX", "INT64_MAX"]
+           "finite_result", "size", "allocation", "INT32_MAX", "INT64_MAX", "MAX_ENTRIES"]
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
+#: The most numbers one array made for a caller may hold: 2**27 float64 = 1 GiB.
+#: A size above it is refused at the door with a message, instead of numpy's
+#: "Maximum allowed dimension exceeded", a MemoryError or a machine swapping.
+MAX_ENTRIES = 2**27
 
 
 def _show(value, limit=80):
@@ -237,6 +241,44 @@ def kernel_size(value, name, limit=INT32_MAX, minimum=1):
     ValueError: max_steps must be an integer >= 1 and <= 2147483647, got 18446744073709551621
     """
     return integer(value, name, minimum=minimum, maximum=limit)
+
+
+def size(value, name, minimum=1, maximum=MAX_ENTRIES):
+    """A count of things that pgcore will store (runs, episodes, states): an integer up to ``maximum``.
+
+    Examples
+    --------
+    >>> size(1000, "n_episodes")
+    1000
+    >>> size(2**64, "n_episodes")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_episodes must be an integer >= 1 and <= 134217728, got 18446744073709551616
+    """
+    return integer(value, name, minimum=minimum, maximum=maximum)
+
+
+def allocation(what, *dims, limit=MAX_ENTRIES):
+    """Refuse an array of shape ``dims`` holding more than ``limit`` numbers; ``what`` names the call.
+
+    The dimensions are Python integers, so their product cannot overflow.
+
+    Examples
+    --------
+    >>> allocation("reinforce(n_runs=100, n_episodes=1000)", 100, 1000)
+    >>> allocation("reinforce(n_runs=1000000, n_episodes=1000000000)", 10**6, 10**9)
+    Traceback (most recent call last):
+    ...
+    ValueError: reinforce(n_runs=1000000, n_episodes=1000000000) would need an array of shape (1000000, 1000000000) (1e+15 numbers, 8e+06 GB); at most 134217728 numbers (1 GiB) are allowed
+    """
+    total = 1
+    for d in dims:
+        total *= int(d)
+    if total > limit:
+        shape = "(" + ", ".join(str(int(d)) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+        raise ValueError(f"{what} would need an array of shape {shape} ({float(total):.3g} numbers, "
+                         f"{8.0 * total / 1e9:.3g} GB); at most {limit} numbers ({8 * limit / 2**30:g} GiB) "
+                         f"are allowed")
 
 
 def callable_arg(value, name):

@@ -16,7 +16,7 @@ __all__ = ["plot_runs", "GrpoLMExplorer", "grpo_lm_explorer"]
 
 
 def _band(ax, x, samples, color, label, lw=1.6, ls="-"):
-    m, h = mean_and_band(np.asarray(samples, dtype=float), axis=0)
+    m, h = mean_and_band(np.asarray(samples, dtype=float), axis=0, finite=False)
     (line,) = ax.plot(x, m, color=color, lw=lw, label=label, ls=ls)
     band = ax.fill_between(x, m - h, m + h, color=color, alpha=0.2, lw=0)
     return line, band
