@@ -34,7 +34,7 @@ import numbers
 import numpy as np
 
 __all__ = ["integer", "real", "array", "probabilities", "index", "kernel_size", "callable_arg", "choice",
-           "finite_result", "size", "allocation", "INT32_MAX", "INT64_MAX", "MAX_ENTRIES"]
+           "finite_result", "size", "allocation", "seed", "INT32_MAX", "INT64_MAX", "MAX_ENTRIES"]
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -279,6 +279,47 @@ def allocation(what, *dims, limit=MAX_ENTRIES):
         raise ValueError(f"{what} would need an array of shape {shape} ({float(total):.3g} numbers, "
                          f"{8.0 * total / 1e9:.3g} GB); at most {limit} numbers ({8 * limit / 2**30:g} GiB) "
                          f"are allowed")
+
+
+def seed(value, name="seed"):
+    """``value`` when numpy can seed a generator with it: None, an integer >= 0, a sequence of them,
+    a ``SeedSequence``, a ``BitGenerator`` or a ``Generator``.
+
+    numpy's own messages ("expected non-negative integer", "SeedSequence expects
+    int or sequence of ints for entropy not 2.5") do not say which argument was wrong.
+
+    Examples
+    --------
+    >>> seed(0)
+    0
+    >>> seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None, an integer >= 0 or a numpy Generator/SeedSequence, got -1
+    >>> seed(2.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: seed must be None, an integer >= 0 or a numpy Generator/SeedSequence, got 2.5 (type float)
+    """
+    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        return value
+    allowed = f"{name} must be None, an integer >= 0 or a numpy Generator/SeedSequence"
+    items = value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iu" or value.ndim > 1:
+            raise TypeError(f"{allowed}, got {_show(value)} (dtype {value.dtype})")
+        items = value.ravel().tolist()
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError(f"{allowed}, got an empty {type(value).__name__}")
+    else:
+        items = [value]
+    for v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{allowed}, got {_show(value)} (type {type(value).__name__})")
+        if v < 0:
+            raise ValueError(f"{allowed}, got {_show(value)}")
+    return value
 
 
 def callable_arg(value, name):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import integer
+from ._validate import MAX_ENTRIES, integer
+from ._validate import seed as _seed
 from .mdp import check_policy, monte_carlo_returns, refuse_endless
 
 __all__ = [
@@ -116,10 +117,10 @@ def monte_carlo_q(mdp, pi, n_episodes, seed=None, max_steps=100_000):
     """
     pi = check_policy(mdp, pi)
     # a standard error needs two returns (one gives 0/0 = NaN)
-    n_episodes = integer(n_episodes, "n_episodes", minimum=2)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=2, maximum=MAX_ENTRIES)
     max_steps = integer(max_steps, "max_steps", minimum=1)
     refuse_endless(mdp, pi, "an episode")
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
     Q_hat = np.zeros((mdp.n_states, mdp.n_actions))
     se = np.zeros_like(Q_hat)
     for s in np.flatnonzero(mdp.nonterminal):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from ._validate import array, finite_result
+from ._validate import seed as _seed
 
 from .mdp import MDP
 from .policy import SoftmaxPolicy
@@ -98,10 +100,12 @@ def corridor_performance(p):
     >>> round(float(corridor_performance(0.5)), 6)
     -12.0
     """
-    p = np.asarray(p, dtype=float)
+    p = array(p, "p")
     if ((p <= 0) | (p >= 1)).any():
         raise ValueError("p must lie strictly between 0 and 1: at 0 or 1 the episode never ends")
-    return (2 * p - 4) / (p * (1 - p))
+    with np.errstate(over="ignore", divide="ignore"):
+        J = (2 * p - 4) / (p * (1 - p))
+    return finite_result(J, "the performances", "p is so close to 0 or 1 that J overflows float64")
 
 
 def bandit(means):
@@ -232,7 +236,7 @@ def random_mdp(n_states=5, n_actions=3, gamma=1.0, seed=None, exit_prob=(0.05, 0
     >>> m.n_states, m.terminal
     (5, (4,))
     """
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
     S, A = int(n_states), int(n_actions)
     lo, hi = exit_prob
     P = np.zeros((S + 1, A, S + 1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import array, callable_arg, integer, real
+from ._validate import MAX_ENTRIES, array, callable_arg, integer, real
 from .mdp import _require_mdp, evaluate, expected_visits
 from .policy import SoftmaxPolicy
 
@@ -179,7 +179,7 @@ def gradient_ascent(grad, theta0, step_size, n_steps, max_norm=1e6):
     grad = callable_arg(grad, "grad")
     theta = array(theta0, "theta0").ravel()
     step_size = real(step_size, "step_size", minimum=0.0, strict=True)
-    n_steps = integer(n_steps, "n_steps", minimum=0)
+    n_steps = integer(n_steps, "n_steps", minimum=0, maximum=MAX_ENTRIES)
     max_norm = real(max_norm, "max_norm", minimum=0.0, strict=True)
     path = np.empty((n_steps + 1, theta.size))
     path[0] = theta

@@ -15,7 +15,8 @@ import numpy as np
 
 from ._common import _cdf_rows, _positive_int, _step
 from ._softmax import softmax
-from ._validate import array, finite_result
+from ._validate import allocation, array, finite_result
+from ._validate import seed as _seed
 from .gradient_bandit import bandit_gradient
 from .reinforce import _softmax_rows
 from .stats import mean_and_band
@@ -257,7 +258,9 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
         raise ValueError(f"theta must have the shape of rewards (P, K), got {theta.shape} and {rewards.shape}")
     G = _positive_int(group_size, "group_size")
     n = _positive_int(n_groups, "n_groups")
-    rng = np.random.default_rng(seed)
+    allocation(f"answer_gradient_samples(group_size={G}, n_groups={n}) with rewards of shape {rewards.shape}",
+               n, G, rewards.size)
+    rng = np.random.default_rng(_seed(seed))
     g, _ = _group_update(rewards, np.broadcast_to(theta, (n,) + theta.shape), G, method, rng)
     return g
 
@@ -416,9 +419,12 @@ def train_answers(task, step_size, n_iters, group_size, method="grpo", n_runs=1,
     n_iters = _positive_int(n_iters, "n_iters", minimum=0)
     G = _positive_int(group_size, "group_size")
     n = _positive_int(n_runs, "n_runs")
+    allocation(f"train_answers(n_iters={n_iters}, n_runs={n_runs})", n, n_iters + 1)
+    allocation(f"train_answers(group_size={G}, n_runs={n_runs}) with {np.shape(task.rewards)[0]} prompts",
+               n, G, max(1, np.size(task.rewards)))
     if method not in ADVANTAGES:
         raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     array(task.rewards, "task.rewards", ndim=2, min_size=1)
     th0 = array(task.theta0 if theta0 is None else theta0, "theta0" if theta0 is not None else "task.theta0")
     if th0.shape != task.rewards.shape:
@@ -501,7 +507,9 @@ def kl_k3(logp, logp_ref):
         d = lr - lp
     except ValueError:
         raise ValueError(f"logp of shape {lp.shape} and logp_ref of shape {lr.shape} do not broadcast") from None
-    return np.expm1(d) - d
+    with np.errstate(over="ignore"):
+        k3 = np.expm1(d) - d
+    return finite_result(k3, "the KL estimates", "logp_ref - logp is too large for exp (above about 709)")
 
 
 def sequence_advantages(rewards, method="grpo"):

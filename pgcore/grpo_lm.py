@@ -16,6 +16,8 @@ import numpy as np
 
 from . import tiny_lm as lm
 from ._common import _positive_int
+from ._validate import INT64_MAX
+from ._validate import seed as _seed
 from .grpo import (LENGTH_NORMS, SEQUENCE_ADVANTAGES, kl_k3, length_weights, sequence_advantages,
                    sequence_surrogate)
 
@@ -103,7 +105,7 @@ def addition_task(n_test=1000, max_len=6, seed=0):
     ops = np.stack([a, b], axis=1)
     prompts = np.stack([lm.encode(f"{x:02d}+{y:02d}=") for x, y in ops])
     answers = np.stack([_answer_row(x + y, max_len) for x, y in ops])
-    perm = np.random.default_rng(seed).permutation(10_000).astype(np.intp)
+    perm = np.random.default_rng(_seed(seed)).permutation(10_000).astype(np.intp)
     return AdditionTask(ops, prompts, answers, np.sort(perm[n_test:]), np.sort(perm[:n_test]), max_len)
 
 
@@ -183,7 +185,7 @@ def noisy_answers(task, indices, digit_noise=0.3, ramble=0.2, seed=0):
     >>> bool((a == task.answers[task.train[:2000]]).all(axis=1).mean() < 0.5)
     True
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     idx = _prompt_indices(task, indices, "indices")
     for name, p in (("digit_noise", digit_noise), ("ramble", ramble)):
         if not 0 <= float(p) <= 1:
@@ -227,7 +229,7 @@ def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1
         raise ValueError(f"n_examples must be at most {task.train.size}, got {n_examples}")
     if not 0 < float(target) < 1:
         raise ValueError(f"target must lie strictly between 0 and 1, got {target!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     params = lm.init_params(task.context, embed=embed, hidden=hidden, seed=rng)
     ex = task.train[:n_examples]
     answers = noisy_answers(task, ex, digit_noise, ramble, seed=rng)
@@ -236,7 +238,7 @@ def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1
     C, Y = ctx[m], answers[m]
     opt = lm.Adam(lr)
     history = []
-    for step in range(_positive_int(max_steps, "max_steps") + 1):
+    for step in range(_positive_int(max_steps, "max_steps", maximum=INT64_MAX) + 1):
         if step % eval_every == 0:
             acc = accuracy(params, task)
             history.append((step, acc))
@@ -354,7 +356,7 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
         K, clip, beta, step_lr = 1, 0.0, 0.0, float(lr) * _positive_int(inner_steps, "inner_steps")
     else:
         step_lr = float(lr)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     params = {k: v.copy() for k, v in params_ref.items()}
     opt = lm.Adam(step_lr)
     W = task.context

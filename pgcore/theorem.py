@@ -25,6 +25,7 @@ Everything is plain numpy: arrays in, arrays out.
 from __future__ import annotations
 
 import numpy as np
+from ._validate import seed as _seed
 
 from .mdp import MDP, evaluate, expected_visits, state_distribution, visit_counts
 from .policy import SoftmaxPolicy
@@ -306,7 +307,7 @@ def state_distribution_errors(mdp, pi, n_episodes, n_repeats=1, seed=None):
     >>> err.shape, bool(err[1].max() < err[0].min())
     ((2, 3), True)
     """
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
     mu = state_distribution(mdp, pi)
     ns = [int(n) for n in n_episodes]
     out = np.empty((len(ns), int(n_repeats)))
