@@ -93,7 +93,12 @@ def integer(value, name, minimum=None, maximum=None):
         return integer(value.item(), name, minimum, maximum)
     else:
         raise TypeError(f"{name} must be an integer, got {_show(value)} (type {type(value).__name__})")
-    if (minimum is not None and ivalue < minimum) or (maximum is not None and ivalue > maximum):
+    if minimum is not None and ivalue < minimum:
+        # name the bound that is broken (a huge maximum would only distract from ">= 1")
+        big = maximum is None or maximum >= MAX_ENTRIES
+        raise ValueError(f"{name} must be an integer {_range_text(minimum, None if big else maximum)}, "
+                         f"got {_show(value)}")
+    if maximum is not None and ivalue > maximum:
         raise ValueError(f"{name} must be an integer {_range_text(minimum, maximum)}, got {_show(value)}")
     return ivalue
 

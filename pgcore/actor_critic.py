@@ -33,7 +33,7 @@ from ._common import _RunReport, _cdf_rows, _positive_int, _sample_index, _step
 from ._validate import INT64_MAX, allocation
 from ._validate import seed as _seed
 from .gradient import policy_gradient
-from .mdp import MDP, check_policy, evaluate, expected_visits
+from .mdp import MDP, check_policy, evaluate, expected_visits, refuse_endless
 from .policy import SoftmaxPolicy
 from .reinforce import _bitgens, _mdp_arrays, _sample_batch, _Streams
 
@@ -591,6 +591,7 @@ def sample_steps(mdp, pi, n_episodes, seed=None, max_steps=100_000):
     pol = SoftmaxPolicy(np.eye(A)[None].repeat(S, axis=0))  # any policy of the right shape
     P_cdf, next_det, R, start_cdf, start_det, terminal, _ = _mdp_arrays(mdp, pol)
     cdf = _cdf_rows(pi)
+    refuse_endless(mdp, pi, "an episode")
     rng = np.random.default_rng(_seed(seed))
     Sb, Ab, Rb, T, s_end = _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal,
                                          lambda ai, st: cdf[st], lambda ai: rng.random(ai.size), n, max_steps)

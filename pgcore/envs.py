@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from ._validate import array, finite_result
+from ._validate import allocation, array, finite_result, integer, real
 from ._validate import seed as _seed
 
 from .mdp import MDP
@@ -159,9 +159,13 @@ def gridworld(n_rows=3, n_cols=4, start=None, goal=None, walls=(), slip=0.0, gam
     >>> m.n_states, m.n_actions, m.terminal
     (12, 4, (3,))
     """
-    n_rows, n_cols = int(n_rows), int(n_cols)
+    n_rows = integer(n_rows, "n_rows")
+    n_cols = integer(n_cols, "n_cols")
     if n_rows < 1 or n_cols < 1 or n_rows * n_cols < 2:
         raise ValueError("the grid needs at least two cells")
+    allocation(f"gridworld(n_rows={n_rows}, n_cols={n_cols}): its transition table",
+               n_rows * n_cols, 4, n_rows * n_cols)
+    slip = real(slip, "slip")
     if not (0.0 <= slip < 1.0):
         raise ValueError(f"slip must lie in [0, 1), got {slip}")
     start = (n_rows - 1, 0) if start is None else tuple(start)
@@ -237,8 +241,15 @@ def random_mdp(n_states=5, n_actions=3, gamma=1.0, seed=None, exit_prob=(0.05, 0
     (5, (4,))
     """
     rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
-    S, A = int(n_states), int(n_actions)
-    lo, hi = exit_prob
+    S = integer(n_states, "n_states", minimum=1)
+    A = integer(n_actions, "n_actions", minimum=1)
+    allocation(f"random_mdp(n_states={S}, n_actions={A}): its transition table", S + 1, A, S + 1)
+    gamma = real(gamma, "gamma", minimum=0.0, maximum=1.0)
+    ex = array(exit_prob, "exit_prob", shape=(2,))
+    lo, hi = float(ex[0]), float(ex[1])
+    if not (0.0 <= lo <= hi <= 1.0) or hi == 0.0:
+        raise ValueError(f"exit_prob must be (low, high) with 0 <= low <= high <= 1 and high > 0 (every "
+                         f"policy must be able to end), got {tuple(exit_prob)!r}")
     P = np.zeros((S + 1, A, S + 1))
     stay = rng.dirichlet(np.ones(S), size=(S, A))
     q = rng.uniform(lo, hi, size=(S, A))

@@ -197,6 +197,11 @@ def gradient_ascent(grad, theta0, step_size, n_steps, max_norm=1e6):
                 got = "None" if g is None else f"shape {np.shape(out)}"
                 raise TypeError(f"grad(theta) must return an array of shape {theta.shape} (one entry per "
                                 f"parameter), got {got} at step {t + 1}")
+            if not np.isfinite(g).all():
+                raise DivergenceError(
+                    f"gradient ascent stopped at step {t + 1}: grad(theta) returned "
+                    f"{'NaN' if np.isnan(g).any() else 'inf'} at theta = {path[t]} (the gradient function "
+                    f"cannot be evaluated there)", path[: t + 1].copy(), t + 1)
             nxt = path[t] + step_size * g
             if not (np.isfinite(nxt).all() and np.linalg.norm(nxt) <= max_norm):
                 raise DivergenceError(
