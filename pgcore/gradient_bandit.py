@@ -211,8 +211,10 @@ def bandit_estimate_variance(means, h, baseline, reward_std=1.0):
     pi = softmax(h)
     sq = 1.0 - 2.0 * pi + np.sum(pi ** 2)          # ||1_a - pi||^2 for every arm a
     g = bandit_gradient(means, h)
-    m2 = np.sum(pi * ((means - b[..., None]) ** 2 + sigma ** 2) * sq, axis=-1)
-    out = m2 - np.sum(g ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        m2 = np.sum(pi * ((means - b[..., None]) ** 2 + sigma ** 2) * sq, axis=-1)
+        out = m2 - np.sum(g ** 2)
+    finite_result(out, "the variances", "means, baseline or reward_std near 1e154 overflow float64 when squared")
     return float(out) if out.ndim == 0 else out
 
 

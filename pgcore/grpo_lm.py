@@ -16,7 +16,7 @@ import numpy as np
 
 from . import tiny_lm as lm
 from ._common import _positive_int
-from ._validate import INT64_MAX
+from ._validate import INT64_MAX, allocation
 from ._validate import seed as _seed
 from .grpo import (LENGTH_NORMS, SEQUENCE_ADVANTAGES, kl_k3, length_weights, sequence_advantages,
                    sequence_surrogate)
@@ -98,7 +98,8 @@ def addition_task(n_test=1000, max_len=6, seed=0):
     (9000, 1000, 11)
     """
     n_test = _positive_int(n_test, "n_test")
-    max_len = _positive_int(max_len, "max_len", minimum=4)
+    # an answer has at most 3 digits and the end token; longer is padding, up to 64 tokens
+    max_len = _positive_int(max_len, "max_len", minimum=4, maximum=64)
     if n_test >= 10_000:
         raise ValueError(f"n_test must be below 10000 (the number of prompts), got {n_test}")
     a, b = np.divmod(np.arange(10_000), 100)
@@ -224,6 +225,7 @@ def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1
         raise TypeError("task must be an AdditionTask (see addition_task)")
     n_examples = _positive_int(n_examples, "n_examples")
     batch = _positive_int(batch, "batch")
+    allocation(f"pretrain(batch={batch}): a batch of contexts", batch, task.context)
     eval_every = _positive_int(eval_every, "eval_every")
     if n_examples > task.train.size:
         raise ValueError(f"n_examples must be at most {task.train.size}, got {n_examples}")
@@ -351,6 +353,9 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
     G = _positive_int(group_size, "group_size", minimum=2)
     K = _positive_int(inner_steps, "inner_steps")
     every = _positive_int(eval_every, "eval_every")
+    allocation(f"train_lm(n_prompts={n_prompts}, group_size={G}): the sampled answers' contexts",
+               n_prompts, G, task.max_len, task.context)
+    lm._check_params(params_ref)
     on_policy = method in ("reinforce", "rloo")
     if on_policy:
         K, clip, beta, step_lr = 1, 0.0, 0.0, float(lr) * _positive_int(inner_steps, "inner_steps")
