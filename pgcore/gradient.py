@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import MAX_ENTRIES, array, callable_arg, integer, real
+from ._validate import MAX_ENTRIES, allocation, array, callable_arg, integer, real
 from .mdp import _require_mdp, evaluate, expected_visits
 from .policy import SoftmaxPolicy
 
@@ -181,6 +181,7 @@ def gradient_ascent(grad, theta0, step_size, n_steps, max_norm=1e6):
     step_size = real(step_size, "step_size", minimum=0.0, strict=True)
     n_steps = integer(n_steps, "n_steps", minimum=0, maximum=MAX_ENTRIES)
     max_norm = real(max_norm, "max_norm", minimum=0.0, strict=True)
+    allocation(f"gradient_ascent(n_steps={n_steps}) with {theta.size} parameters: the path", n_steps + 1, theta.size)
     path = np.empty((n_steps + 1, theta.size))
     path[0] = theta
     with np.errstate(all="ignore"):
