@@ -188,12 +188,25 @@ def group_advantages(rewards, method="grpo"):
         raise ValueError(f"rewards must be an array (a group of rewards), got the scalar {float(r)!r}")
     if method == "reinforce":
         return r.copy()
-    centred = r - r.mean(axis=-1, keepdims=True)
-    same = np.ptp(r, axis=-1, keepdims=True) == 0
+    with np.errstate(over="ignore"):
+        spread = np.ptp(r, axis=-1, keepdims=True)
+    same = spread == 0
+    # Rewards that differ by a few ulps, or subnormal ones, lose the mean and std to rounding
+    # ([5e-324, 0] gave GRPO advantages [2, 0]; [1 + 1e-15, 1] gave [1.2, -0.8]). Such groups
+    # are first mapped onto [0, 1] by (r - min) / spread, which both advantages do not change
+    # (GRPO's is invariant; the group mean's is scaled back); other groups take the usual path,
+    # so their numbers are bit for bit what they were.
+    fragile = ~same & ((spread < 1e-12 * np.max(np.abs(r), axis=-1, keepdims=True)) | (spread < 1e-290))
+    if fragile.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.where(fragile, (r - r.min(axis=-1, keepdims=True)) / np.where(fragile, spread, 1.0), r)
+    else:
+        y = r
+    centred = y - y.mean(axis=-1, keepdims=True)
     centred = np.where(same, 0.0, centred)
     if method == "group_mean":
-        return centred
-    return group_relative_advantages(r, axis=-1)
+        return np.where(fragile, centred * spread, centred)
+    return group_relative_advantages(y, axis=-1)
 
 
 def _group_update(rewards, theta, group_size, method, rng):

@@ -170,3 +170,16 @@ def test_the_size_limit_is_the_documented_one():
 def test_mean_and_band_finite_false_keeps_the_gap():
     m, h = stats.mean_and_band([[1.0, np.nan], [3.0, 2.0]], finite=False)
     assert m[0] == 2.0 and np.isnan(m[1]) and np.isnan(h[1])
+
+
+@pytest.mark.parametrize("rewards", [[5e-324, 0.0], [1 + 1e-15, 1.0], [1e-300, 0.0], [2.0, 2.0 - 4e-16]])
+def test_grpo_advantages_of_nearly_equal_or_subnormal_rewards_are_plus_minus_one(rewards):
+    """Two different rewards: one answer above, one below, advantages exactly +-1 (they were [2, 0] and [1.2, -0.8])."""
+    a = grpo.group_advantages(rewards)
+    np.testing.assert_allclose(a, np.sign(np.array(rewards) - min(rewards)) * 2 - 1, rtol=1e-12)
+
+
+def test_grpo_advantages_of_ordinary_rewards_are_unchanged_bit_for_bit():
+    from pgcore import surrogates
+    R = np.random.default_rng(0).integers(0, 2, (200, 8)).astype(float) * np.array([1.0, 0.5, 3.0, 1e3]).repeat(2)
+    np.testing.assert_array_equal(grpo.group_advantages(R), surrogates.group_relative_advantages(R, axis=-1))
