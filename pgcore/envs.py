@@ -120,9 +120,12 @@ def bandit(means):
     >>> m.n_states, m.n_actions
     (2, 3)
     """
-    means = np.asarray(means, dtype=float)
+    means = array(means, "means", finite=False)
     if means.ndim != 1 or means.size < 1:
         raise ValueError("means must be a non-empty 1-D array")
+    if means.size > 2**20:
+        # one action (and one name) per arm; more would take long to build and is never needed here
+        raise ValueError(f"means must hold at most 2**20 = 1048576 arms, got {means.size}")
     k = means.size
     P = np.zeros((2, k, 2))
     P[:, :, 1] = 1.0

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import envs
-from ._validate import array, callable_arg, finite_result, real
+from ._validate import MAX_ENTRIES, allocation, array, callable_arg, finite_result, integer, real
 from .gradient import DivergenceError, gradient_ascent, performance, policy_gradient
 from .mdp import MDP
 from .policy import SoftmaxPolicy
@@ -208,11 +208,15 @@ class Quadratic:
                [0.5   , 0.75  ],
                [0.25  , 0.5625]])
         """
-        e0 = self.eigenvectors.T @ (np.asarray(theta0, dtype=float).ravel() - self.theta_star)
-        t = np.arange(int(n_steps) + 1)[:, None]
+        e0 = self.eigenvectors.T @ (array(theta0, "theta0", shape=(self.d,)) - self.theta_star)
+        n_steps = integer(n_steps, "n_steps", minimum=0, maximum=MAX_ENTRIES)
+        allocation(f"iterates(n_steps={n_steps}) with d = {self.d}", n_steps + 1, self.d)
+        t = np.arange(n_steps + 1)[:, None]
         with np.errstate(over="ignore", invalid="ignore"):
             coeff = self.factors(step_size)[None, :] ** t * e0[None, :]
-        return self.theta_star + coeff @ self.eigenvectors.T
+            out = self.theta_star + coeff @ self.eigenvectors.T
+        return finite_result(out, "the iterates", f"with step size {step_size:g} the iteration diverges and "
+                             f"overflows float64 within {n_steps} steps: ask for fewer steps")
 
 
 def example_quadratic():
@@ -380,9 +384,11 @@ def corridor_tiles_performance(theta):
     h = np.stack([th[..., 0], th[..., 0] + th[..., 1], th[..., 1]], axis=-1)
     p, q = _sigmoid_pair(h)
     p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-    with np.errstate(over="ignore", divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         v1 = (-2.0 + p1 - p1 / p0) / (q[..., 1] * p2)
         J = v1 - 1.0 / p0
+    finite_result(J, "the performances J(theta)", "theta is so far out that a probability rounds to 0 or 1 "
+                  "and J overflows float64")
     return float(J) if np.ndim(J) == 0 else J
 
 
@@ -509,6 +515,7 @@ def grid_values(value, t1, t2):
     """
     value = callable_arg(value, "value")
     t1, t2 = array(t1, "t1", ndim=1, min_size=1), array(t2, "t2", ndim=1, min_size=1)
+    allocation(f"grid_values with {t1.size} x {t2.size} points", t2.size, t1.size)
     Z = np.full((t2.size, t1.size), np.nan)
     with np.errstate(all="ignore"):
         for i, b in enumerate(t2):
