@@ -56,6 +56,8 @@ def leaves(x, depth=0):
 def finite(x):
     # a run flagged as diverged (and warned about) is reported, not silent: check the other runs
     dv = getattr(x, "diverged", None)
+    if dv is None and isinstance(getattr(x, "diverged_at", None), np.ndarray):
+        dv = x.diverged_at >= 0      # GaussianTrainResult: the update at which a run diverged, or -1
     if isinstance(dv, np.ndarray) and dv.ndim == 1 and dv.any():
         keep = ~dv.astype(bool)
         for v in vars(x).values():

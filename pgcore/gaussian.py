@@ -314,7 +314,10 @@ class GaussianTask:
         >>> round(float(task.objective(theta)), 6)       # -(E[(0 - a*)^2] + 1)
         -3.25
         """
-        return self.state_values(theta) @ self.weights
+        with np.errstate(over="ignore", invalid="ignore"):
+            J = self.state_values(theta) @ self.weights
+        return finite_result(J, "the objective values", "theta is so large that exp(log_std) or the mean "
+                             "overflows float64")
 
     def gradient(self, theta):
         r"""Exact :math:`\nabla J(\theta)`, shape (..., d), from the closed form by the chain rule.
@@ -333,9 +336,12 @@ class GaussianTask:
         >>> bool(np.allclose(task.gradient(theta), fd, atol=1e-7))
         True
         """
-        _, dmean, dlog = self._value_parts(*self.policy(theta))
-        return np.concatenate([(dmean * self.weights) @ self.x_mu,
-                               (dlog * self.weights) @ self.x_sigma], axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            _, dmean, dlog = self._value_parts(*self.policy(theta))
+            g = np.concatenate([(dmean * self.weights) @ self.x_mu,
+                                (dlog * self.weights) @ self.x_sigma], axis=-1)
+        return finite_result(g, "the gradients", "theta is so large that exp(log_std) or the mean overflows "
+                             "float64")
 
     # -- sampling -----------------------------------------------------------
 

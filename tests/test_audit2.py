@@ -89,6 +89,10 @@ CASES = [
      ValueError, r"iterates are not finite .*diverges"),
     ("corridor_tiles_performance far out", lambda: ls.corridor_tiles_performance([800., -800.]), ValueError,
      r"performances J\(theta\) are not finite"),
+    ("GaussianTask.objective overflow", lambda: gs.line_task().objective(np.full(3, 1e308)), ValueError,
+     r"objective values are not finite"),
+    ("GaussianTask.gradient overflow", lambda: gs.line_task().gradient(np.array([0., 0., 800.])), ValueError,
+     r"gradients are not finite"),
     ("bandit of 10**7 arms", lambda: envs.bandit(np.zeros(10**7)), ValueError, r"at most 2\*\*20"),
     # -- seeds: numpy's messages did not say which argument
     ("seed=-1", lambda: pg.sample_episodes(CORR, HALF, 3, seed=-1), ValueError,
