@@ -26,6 +26,12 @@ from pgcore import envs, algorithms as al, gradient_bandit as gb, grpo, surrogat
 corr, cpol = envs.short_corridor(), envs.corridor_policy()
 half = np.full((4, 2), 0.5)
 def finite(x):
+    # a run flagged as diverged (and warned about) is reported, not silent: check the other runs
+    dv = getattr(x, "diverged", None)
+    if isinstance(dv, np.ndarray) and dv.ndim == 1 and dv.any():
+        keep = ~dv.astype(bool)
+        return all(np.isfinite(v[keep]).all() for v in vars(x).values()
+                   if isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.shape[:1] == keep.shape)
     if isinstance(x, (float, int, np.ndarray, list, tuple)):
         a = np.asarray(x, dtype=object if isinstance(x, (list, tuple)) else None)
         try:
@@ -113,7 +119,7 @@ def main():
     tally = {k: 0 for k in ("clear", "raw", "nan", "hang", "crash", "ok")}
     for call, r in results:
         tally[r["kind"]] += 1
-        if r["kind"] in ("raw", "nan", "hang", "crash") or (args.show_ok and r["kind"] == "ok"):
+        if r["kind"] in ("raw", "nan", "hang", "crash") or (args.show_ok and r["kind"] in ("ok", "clear")):
             print(f"{r['kind']:6} {call}  {r.get('msg', '')}")
     print(f"calls {len(results)}: " + ", ".join(f"{k} {v}" for k, v in tally.items()))
 

@@ -454,10 +454,12 @@ PG_EXPORT int pg_reinforce(
         int i, status = 0;
         if (n_threads > 16) n_threads = 16;
         if (n_threads > n_runs) n_threads = (int)n_runs;
+        /* blocks of q or q + 1 runs; no product n_runs * i, which could overflow int64 */
+        int64_t q = n_runs / n_threads, rem = n_runs % n_threads;
         for (i = 0; i < n_threads; i++) {
             jobs[i].pa = &pa;
-            jobs[i].r0 = n_runs * i / n_threads;
-            jobs[i].r1 = n_runs * (i + 1) / n_threads;
+            jobs[i].r0 = q * i + (i < rem ? i : rem);
+            jobs[i].r1 = q * (i + 1) + (i + 1 < rem ? i + 1 : rem);
             jobs[i].status = 0;
         }
         for (i = 1; i < n_threads; i++)

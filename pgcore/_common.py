@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import integer, real
+from ._validate import MAX_ENTRIES, integer, real
 
 
-def _positive_int(value, name, minimum=1):
-    """An integer >= ``minimum`` (see :func:`pgcore._validate.integer`)."""
-    return integer(value, name, minimum=minimum)
+def _positive_int(value, name, minimum=1, maximum=MAX_ENTRIES):
+    """An integer >= ``minimum`` and <= ``maximum`` (see :func:`pgcore._validate.integer`).
+
+    The default maximum is :data:`pgcore._validate.MAX_ENTRIES`: a count of runs,
+    episodes, samples or steps that pgcore stores; pass a larger ``maximum``
+    (``INT64_MAX``) for a bound that is only a loop limit, like ``max_steps``.
+    """
+    return integer(value, name, minimum=minimum, maximum=maximum)
 
 
 def _step(value, name, allow_zero=False):

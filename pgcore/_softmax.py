@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import array, real
+from ._validate import array, integer, real
 
 __all__ = ["softmax", "log_softmax"]
 
@@ -28,12 +28,17 @@ def _check_preferences(h, temperature):
 
 
 def _shifted(h, axis, temperature):
-    """``(h - max h) / temperature``: the largest entry becomes 0, the rest are <= 0.
+    """Also checks ``axis`` (an integer naming one of ``h``'s axes).
+
+    ``(h - max h) / temperature``: the largest entry becomes 0, the rest are <= 0.
 
     The maximum is subtracted *before* dividing, so a small temperature cannot
     turn finite preferences into ``inf - inf = nan``. A gap too large for a
     float becomes ``-inf``, whose probability is exactly 0.
     """
+    if h.ndim == 0:
+        raise ValueError(f"preferences must be an array with an axis of actions, got the scalar {float(h)!r}")
+    axis = integer(axis, "axis", minimum=-h.ndim, maximum=h.ndim - 1)
     with np.errstate(over="ignore"):
         return (h - np.max(h, axis=axis, keepdims=True)) / temperature
 
@@ -76,7 +81,9 @@ def log_softmax(h, axis=-1, temperature=1.0):
     >>> np.round(log_softmax([1000.0, 0.0]), 4)
     array([    0., -1000.])
     """
-    z = _shifted(_check_preferences(h, temperature), axis, temperature)
+    h = _check_preferences(h, temperature)
+    z = _shifted(h, axis, temperature)
+    axis = int(axis)
     return z - np.log(np.sum(np.exp(z), axis=axis, keepdims=True))
 
 
@@ -123,6 +130,8 @@ def softmax(h, axis=-1, temperature=1.0):
     >>> softmax([1000.0, -1000.0])
     array([1., 0.])
     """
-    z = _shifted(_check_preferences(h, temperature), axis, temperature)
+    h = _check_preferences(h, temperature)
+    z = _shifted(h, axis, temperature)
+    axis = int(axis)
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)

@@ -34,10 +34,14 @@ import numbers
 import numpy as np
 
 __all__ = ["integer", "real", "array", "probabilities", "index", "kernel_size", "callable_arg", "choice",
-           "finite_result", "INT32_MAX", "INT64_MAX"]
+           "finite_result", "size", "allocation", "seed", "INT32_MAX", "INT64_MAX", "MAX_ENTRIES"]
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
+#: The most numbers one array made for a caller may hold: 2**27 float64 = 1 GiB.
+#: A size above it is refused at the door with a message, instead of numpy's
+#: "Maximum allowed dimension exceeded", a MemoryError or a machine swapping.
+MAX_ENTRIES = 2**27
 
 
 def _show(value, limit=80):
@@ -89,7 +93,12 @@ def integer(value, name, minimum=None, maximum=None):
         return integer(value.item(), name, minimum, maximum)
     else:
         raise TypeError(f"{name} must be an integer, got {_show(value)} (type {type(value).__name__})")
-    if (minimum is not None and ivalue < minimum) or (maximum is not None and ivalue > maximum):
+    if minimum is not None and ivalue < minimum:
+        # name the bound that is broken (a huge maximum would only distract from ">= 1")
+        big = maximum is None or maximum >= MAX_ENTRIES
+        raise ValueError(f"{name} must be an integer {_range_text(minimum, None if big else maximum)}, "
+                         f"got {_show(value)}")
+    if maximum is not None and ivalue > maximum:
         raise ValueError(f"{name} must be an integer {_range_text(minimum, maximum)}, got {_show(value)}")
     return ivalue
 
@@ -237,6 +246,85 @@ def kernel_size(value, name, limit=INT32_MAX, minimum=1):
     ValueError: max_steps must be an integer >= 1 and <= 2147483647, got 18446744073709551621
     """
     return integer(value, name, minimum=minimum, maximum=limit)
+
+
+def size(value, name, minimum=1, maximum=MAX_ENTRIES):
+    """A count of things that pgcore will store (runs, episodes, states): an integer up to ``maximum``.
+
+    Examples
+    --------
+    >>> size(1000, "n_episodes")
+    1000
+    >>> size(2**64, "n_episodes")
+    Traceback (most recent call last):
+    ...
+    ValueError: n_episodes must be an integer >= 1 and <= 134217728, got 18446744073709551616
+    """
+    return integer(value, name, minimum=minimum, maximum=maximum)
+
+
+def allocation(what, *dims, limit=MAX_ENTRIES):
+    """Refuse an array of shape ``dims`` holding more than ``limit`` numbers; ``what`` names the call.
+
+    The dimensions are Python integers, so their product cannot overflow.
+
+    Examples
+    --------
+    >>> allocation("reinforce(n_runs=100, n_episodes=1000)", 100, 1000)
+    >>> allocation("reinforce(n_runs=1000000, n_episodes=1000000000)", 10**6, 10**9)
+    Traceback (most recent call last):
+    ...
+    ValueError: reinforce(n_runs=1000000, n_episodes=1000000000) would need an array of shape (1000000, 1000000000) (1e+15 numbers, 8e+06 GB); at most 134217728 numbers (1 GiB) are allowed
+    """
+    total = 1
+    for d in dims:
+        total *= int(d)
+    if total > limit:
+        shape = "(" + ", ".join(str(int(d)) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+        raise ValueError(f"{what} would need an array of shape {shape} ({float(total):.3g} numbers, "
+                         f"{8.0 * total / 1e9:.3g} GB); at most {limit} numbers ({8 * limit / 2**30:g} GiB) "
+                         f"are allowed")
+
+
+def seed(value, name="seed"):
+    """``value`` when numpy can seed a generator with it: None, an integer >= 0, a sequence of them,
+    a ``SeedSequence``, a ``BitGenerator`` or a ``Generator``.
+
+    numpy's own messages ("expected non-negative integer", "SeedSequence expects
+    int or sequence of ints for entropy not 2.5") do not say which argument was wrong.
+
+    Examples
+    --------
+    >>> seed(0)
+    0
+    >>> seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None, an integer >= 0 or a numpy Generator/SeedSequence, got -1
+    >>> seed(2.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: seed must be None, an integer >= 0 or a numpy Generator/SeedSequence, got 2.5 (type float)
+    """
+    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        return value
+    allowed = f"{name} must be None, an integer >= 0 or a numpy Generator/SeedSequence"
+    items = value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iu" or value.ndim > 1:
+            raise TypeError(f"{allowed}, got {_show(value)} (dtype {value.dtype})")
+        items = value.ravel().tolist()
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            raise ValueError(f"{allowed}, got an empty {type(value).__name__}")
+    else:
+        items = [value]
+    for v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{allowed}, got {_show(value)} (type {type(value).__name__})")
+        if v < 0:
+            raise ValueError(f"{allowed}, got {_show(value)}")
+    return value
 
 
 def callable_arg(value, name):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import integer
+from ._validate import MAX_ENTRIES, array, integer, real
+from ._validate import seed as _seed
 from .mdp import check_policy, monte_carlo_returns, refuse_endless
 
 __all__ = [
@@ -68,9 +69,10 @@ def greedy_policy(Q):
     array([[0. , 1. ],
            [0.5, 0.5]])
     """
-    Q = np.asarray(Q, dtype=float)
-    if Q.ndim != 2 or np.isnan(Q).any():
-        raise ValueError("Q must be a 2-D array of numbers (no NaN)")
+    Q = array(Q, "Q", finite=False)
+    if Q.ndim != 2 or 0 in Q.shape or np.isnan(Q).any():
+        raise ValueError(f"Q must be a 2-D array of numbers (no NaN) with at least one state and action, "
+                         f"got shape {Q.shape}")
     best = np.isclose(Q, Q.max(axis=1, keepdims=True), rtol=0, atol=1e-12)
     return best / best.sum(axis=1, keepdims=True)
 
@@ -87,6 +89,9 @@ def epsilon_greedy_policy(Q, epsilon):
     >>> epsilon_greedy_policy([[0.0, 1.0]], 0.1)
     array([[0.05, 0.95]])
     """
+    if isinstance(epsilon, float) and np.isnan(epsilon):
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    epsilon = real(epsilon, "epsilon")
     if not (0.0 <= epsilon <= 1.0):
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     G = greedy_policy(Q)
@@ -116,10 +121,10 @@ def monte_carlo_q(mdp, pi, n_episodes, seed=None, max_steps=100_000):
     """
     pi = check_policy(mdp, pi)
     # a standard error needs two returns (one gives 0/0 = NaN)
-    n_episodes = integer(n_episodes, "n_episodes", minimum=2)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=2, maximum=MAX_ENTRIES)
     max_steps = integer(max_steps, "max_steps", minimum=1)
     refuse_endless(mdp, pi, "an episode")
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
     Q_hat = np.zeros((mdp.n_states, mdp.n_actions))
     se = np.zeros_like(Q_hat)
     for s in np.flatnonzero(mdp.nonterminal):

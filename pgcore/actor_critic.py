@@ -30,8 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._common import _RunReport, _cdf_rows, _positive_int, _sample_index, _step
+from ._validate import INT64_MAX, allocation
+from ._validate import seed as _seed
 from .gradient import policy_gradient
-from .mdp import MDP, check_policy, evaluate, expected_visits
+from .mdp import MDP, check_policy, evaluate, expected_visits, refuse_endless
 from .policy import SoftmaxPolicy
 from .reinforce import _bitgens, _mdp_arrays, _sample_batch, _Streams
 
@@ -170,7 +172,10 @@ def actor_critic(mdp, policy, theta0, step_size, critic_step_size, n_episodes, n
     S, A, d = x.shape
     n = _positive_int(n_runs, "n_runs")
     E = _positive_int(n_episodes, "n_episodes")
-    max_steps = _positive_int(max_steps, "max_steps")
+    allocation(f"actor_critic(n_runs={n}, n_episodes={E})", n, E)
+    if record_theta:
+        allocation(f"actor_critic(n_runs={n}, n_episodes={E}, record_theta=True) with d = {d}", n, E + 1, d)
+    max_steps = _positive_int(max_steps, "max_steps", maximum=INT64_MAX)
     alpha = _step(step_size, "step_size", allow_zero=True)
     alpha_w = _step(critic_step_size, "critic_step_size", allow_zero=True)
     theta = np.asarray(theta0, dtype=float)
@@ -587,12 +592,13 @@ def sample_steps(mdp, pi, n_episodes, seed=None, max_steps=100_000):
         raise TypeError(f"mdp must be a pgcore.MDP, got {type(mdp).__name__}")
     pi = check_policy(mdp, pi)
     n = _positive_int(n_episodes, "n_episodes")
-    max_steps = _positive_int(max_steps, "max_steps")
+    max_steps = _positive_int(max_steps, "max_steps", maximum=INT64_MAX)
     S, A = pi.shape
     pol = SoftmaxPolicy(np.eye(A)[None].repeat(S, axis=0))  # any policy of the right shape
     P_cdf, next_det, R, start_cdf, start_det, terminal, _ = _mdp_arrays(mdp, pol)
     cdf = _cdf_rows(pi)
-    rng = np.random.default_rng(seed)
+    refuse_endless(mdp, pi, "an episode")
+    rng = np.random.default_rng(_seed(seed))
     Sb, Ab, Rb, T, s_end = _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal,
                                          lambda ai, st: cdf[st], lambda ai: rng.random(ai.size), n, max_steps)
     if (terminal[s_end] == 0).any():

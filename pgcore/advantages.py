@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import _positive_int
+from ._validate import finite_result
 
 __all__ = ["td_errors", "n_step_returns", "gae", "lambda_returns"]
 
@@ -83,7 +84,9 @@ def td_errors(rewards, values, gamma):
     """
     r, v = _episode(rewards, values)
     g = _unit(gamma, "gamma")
-    return r + g * v[..., 1:] - v[..., :-1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta = r + g * v[..., 1:] - v[..., :-1]
+    return finite_result(delta, "the TD errors", "rewards and values near 1e308 overflow float64")
 
 
 def n_step_returns(rewards, values, gamma, n):
@@ -125,8 +128,10 @@ def n_step_returns(rewards, values, gamma, n):
     """
     r, v = _episode(rewards, values)
     g = _unit(gamma, "gamma")
-    n = _positive_int(n, "n")
+    # n beyond the episode is the Monte Carlo return: any integer >= 1 is allowed
+    n = _positive_int(n, "n", maximum=None)
     T = r.shape[-1]
+    n = min(n, T)
     out = np.zeros_like(r)
     # G_{t:t+n} = sum_{k<m} g^k r[t+k] + g^m v[t+m], m = min(n, T - t): accumulate k = 0..n-1
     disc = 1.0

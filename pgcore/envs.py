@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from ._validate import allocation, array, finite_result, integer, real
+from ._validate import seed as _seed
 
 from .mdp import MDP
 from .policy import SoftmaxPolicy
@@ -98,10 +100,12 @@ def corridor_performance(p):
     >>> round(float(corridor_performance(0.5)), 6)
     -12.0
     """
-    p = np.asarray(p, dtype=float)
+    p = array(p, "p")
     if ((p <= 0) | (p >= 1)).any():
         raise ValueError("p must lie strictly between 0 and 1: at 0 or 1 the episode never ends")
-    return (2 * p - 4) / (p * (1 - p))
+    with np.errstate(over="ignore", divide="ignore"):
+        J = (2 * p - 4) / (p * (1 - p))
+    return finite_result(J, "the performances", "p is so close to 0 or 1 that J overflows float64")
 
 
 def bandit(means):
@@ -116,9 +120,12 @@ def bandit(means):
     >>> m.n_states, m.n_actions
     (2, 3)
     """
-    means = np.asarray(means, dtype=float)
+    means = array(means, "means", finite=False)
     if means.ndim != 1 or means.size < 1:
         raise ValueError("means must be a non-empty 1-D array")
+    if means.size > 2**20:
+        # one action (and one name) per arm; more would take long to build and is never needed here
+        raise ValueError(f"means must hold at most 2**20 = 1048576 arms, got {means.size}")
     k = means.size
     P = np.zeros((2, k, 2))
     P[:, :, 1] = 1.0
@@ -155,9 +162,13 @@ def gridworld(n_rows=3, n_cols=4, start=None, goal=None, walls=(), slip=0.0, gam
     >>> m.n_states, m.n_actions, m.terminal
     (12, 4, (3,))
     """
-    n_rows, n_cols = int(n_rows), int(n_cols)
+    n_rows = integer(n_rows, "n_rows")
+    n_cols = integer(n_cols, "n_cols")
     if n_rows < 1 or n_cols < 1 or n_rows * n_cols < 2:
         raise ValueError("the grid needs at least two cells")
+    allocation(f"gridworld(n_rows={n_rows}, n_cols={n_cols}): its transition table",
+               n_rows * n_cols, 4, n_rows * n_cols)
+    slip = real(slip, "slip")
     if not (0.0 <= slip < 1.0):
         raise ValueError(f"slip must lie in [0, 1), got {slip}")
     start = (n_rows - 1, 0) if start is None else tuple(start)
@@ -232,9 +243,16 @@ def random_mdp(n_states=5, n_actions=3, gamma=1.0, seed=None, exit_prob=(0.05, 0
     >>> m.n_states, m.terminal
     (5, (4,))
     """
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
-    S, A = int(n_states), int(n_actions)
-    lo, hi = exit_prob
+    rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
+    S = integer(n_states, "n_states", minimum=1)
+    A = integer(n_actions, "n_actions", minimum=1)
+    allocation(f"random_mdp(n_states={S}, n_actions={A}): its transition table", S + 1, A, S + 1)
+    gamma = real(gamma, "gamma", minimum=0.0, maximum=1.0)
+    ex = array(exit_prob, "exit_prob", shape=(2,))
+    lo, hi = float(ex[0]), float(ex[1])
+    if not (0.0 <= lo <= hi <= 1.0) or hi == 0.0:
+        raise ValueError(f"exit_prob must be (low, high) with 0 <= low <= high <= 1 and high > 0 (every "
+                         f"policy must be able to end), got {tuple(exit_prob)!r}")
     P = np.zeros((S + 1, A, S + 1))
     stay = rng.dirichlet(np.ones(S), size=(S, A))
     q = rng.uniform(lo, hi, size=(S, A))

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._common import _positive_int, _step
+from ._validate import allocation, finite_result
+from ._validate import seed as _seed
 
 __all__ = [
     "log_prob",
@@ -97,8 +99,13 @@ def log_prob(a, mean, log_std):
     -0.5
     """
     a, mean, log_std = _broadcast(a, mean, log_std)
-    z = (a - mean) * np.exp(-log_std)
-    return -0.5 * z * z - log_std - _LOG_SQRT_2PI
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = a - mean
+        # (a - mu) / sigma, with 0 / 0 = 0 where a == mu exactly (sigma may underflow to 0)
+        z = np.where(diff == 0, 0.0, diff * np.exp(-log_std))
+        out = -0.5 * z * z - log_std - _LOG_SQRT_2PI
+    return finite_result(out, "the log-densities", "a - mean is too large for sigma = exp(log_std) "
+                         "(the numbers overflow float64)")
 
 
 def score(a, mean, log_std):
@@ -131,7 +138,12 @@ def score(a, mean, log_std):
     >>> float(d_mean), float(d_log_std)
     (2.0, 0.0)
     """
-    return _score(*_broadcast(a, mean, log_std))
+    with np.errstate(over="ignore", invalid="ignore"):
+        d_mean, d_log_std = _score(*_broadcast(a, mean, log_std))
+    finite_result(d_mean, "the scores", "a - mean is too large for sigma = exp(log_std) (the numbers overflow float64)")
+    finite_result(d_log_std, "the scores", "a - mean is too large for sigma = exp(log_std) (the numbers overflow "
+                  "float64)")
+    return d_mean, d_log_std
 
 
 def _score(a, mean, log_std):
@@ -302,7 +314,10 @@ class GaussianTask:
         >>> round(float(task.objective(theta)), 6)       # -(E[(0 - a*)^2] + 1)
         -3.25
         """
-        return self.state_values(theta) @ self.weights
+        with np.errstate(over="ignore", invalid="ignore"):
+            J = self.state_values(theta) @ self.weights
+        return finite_result(J, "the objective values", "theta is so large that exp(log_std) or the mean "
+                             "overflows float64")
 
     def gradient(self, theta):
         r"""Exact :math:`\nabla J(\theta)`, shape (..., d), from the closed form by the chain rule.
@@ -321,9 +336,12 @@ class GaussianTask:
         >>> bool(np.allclose(task.gradient(theta), fd, atol=1e-7))
         True
         """
-        _, dmean, dlog = self._value_parts(*self.policy(theta))
-        return np.concatenate([(dmean * self.weights) @ self.x_mu,
-                               (dlog * self.weights) @ self.x_sigma], axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            _, dmean, dlog = self._value_parts(*self.policy(theta))
+            g = np.concatenate([(dmean * self.weights) @ self.x_mu,
+                                (dlog * self.weights) @ self.x_sigma], axis=-1)
+        return finite_result(g, "the gradients", "theta is so large that exp(log_std) or the mean overflows "
+                             "float64")
 
     # -- sampling -----------------------------------------------------------
 
@@ -372,7 +390,7 @@ class GaussianTask:
         if theta.ndim != 1:
             raise ValueError(f"theta must be one parameter vector of shape ({self.d},), got shape {theta.shape}")
         n = _positive_int(n, "n")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(_seed(seed))
         return self._estimates(theta[None, :], n, baseline, rng)[0]
 
     def _draw(self, theta, n, rng):
@@ -430,12 +448,14 @@ class GaussianTask:
         n_updates = _positive_int(n_updates, "n_updates", minimum=0)
         batch_size = _positive_int(batch_size, "batch_size")
         n_runs = _positive_int(n_runs, "n_runs")
+        allocation(f"train(n_updates={n_updates}, n_runs={n_runs})", n_runs, n_updates + 1, self.d)
+        allocation(f"train(batch_size={batch_size}, n_runs={n_runs})", n_runs, batch_size, self.d)
         if baseline == "batch" and batch_size < 2:
             raise ValueError("baseline='batch' needs batch_size >= 2 (a leave-one-out mean), "
                              f"got batch_size={batch_size}")
         if not (isinstance(baseline, str) and baseline == "batch"):
             self._baseline(baseline, theta[None, :], np.zeros((1, 1), dtype=np.intp))  # check it early
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(_seed(seed))
         thetas = np.empty((n_runs, n_updates + 1, self.d))
         thetas[:, 0] = theta
         th = np.repeat(theta[None, :], n_runs, axis=0)

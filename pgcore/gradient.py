@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import array, callable_arg, integer, real
+from ._validate import MAX_ENTRIES, allocation, array, callable_arg, integer, real
 from .mdp import _require_mdp, evaluate, expected_visits
 from .policy import SoftmaxPolicy
 
@@ -179,8 +179,9 @@ def gradient_ascent(grad, theta0, step_size, n_steps, max_norm=1e6):
     grad = callable_arg(grad, "grad")
     theta = array(theta0, "theta0").ravel()
     step_size = real(step_size, "step_size", minimum=0.0, strict=True)
-    n_steps = integer(n_steps, "n_steps", minimum=0)
+    n_steps = integer(n_steps, "n_steps", minimum=0, maximum=MAX_ENTRIES)
     max_norm = real(max_norm, "max_norm", minimum=0.0, strict=True)
+    allocation(f"gradient_ascent(n_steps={n_steps}) with {theta.size} parameters: the path", n_steps + 1, theta.size)
     path = np.empty((n_steps + 1, theta.size))
     path[0] = theta
     with np.errstate(all="ignore"):
@@ -197,6 +198,11 @@ def gradient_ascent(grad, theta0, step_size, n_steps, max_norm=1e6):
                 got = "None" if g is None else f"shape {np.shape(out)}"
                 raise TypeError(f"grad(theta) must return an array of shape {theta.shape} (one entry per "
                                 f"parameter), got {got} at step {t + 1}")
+            if not np.isfinite(g).all():
+                raise DivergenceError(
+                    f"gradient ascent stopped at step {t + 1}: grad(theta) returned "
+                    f"{'NaN' if np.isnan(g).any() else 'inf'} at theta = {path[t]} (the gradient function "
+                    f"cannot be evaluated there)", path[: t + 1].copy(), t + 1)
             nxt = path[t] + step_size * g
             if not (np.isfinite(nxt).all() and np.linalg.norm(nxt) <= max_norm):
                 raise DivergenceError(

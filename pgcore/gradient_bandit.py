@@ -13,7 +13,8 @@ import numpy as np
 
 from ._common import _cdf_rows, _positive_int, _sample_index, _step
 from ._softmax import softmax
-from ._validate import array, finite_result, real
+from ._validate import allocation, array, finite_result, real
+from ._validate import seed as _seed
 from .stats import mean_and_band
 
 __all__ = [
@@ -47,8 +48,9 @@ def bandit_testbed(n_runs, k=10, mean=0.0, seed=None):
     """
     n_runs = _positive_int(n_runs, "n_runs")
     k = _positive_int(k, "k")
+    allocation(f"bandit_testbed(n_runs={n_runs}, k={k})", n_runs, k)
     mean = real(mean, "mean")
-    return np.random.default_rng(seed).normal(mean, 1.0, size=(n_runs, k))
+    return np.random.default_rng(_seed(seed)).normal(mean, 1.0, size=(n_runs, k))
 
 
 def bandit_gradient(means, h):
@@ -133,7 +135,7 @@ def bandit_gradient_samples(means, h, n_samples, baseline=0.0, reward_std=1.0, s
         raise ValueError(f"means and h must be 1-D of the same length, got {means.shape} and {h.shape}")
     n = _positive_int(n_samples, "n_samples")
     sigma = _step(reward_std, "reward_std", allow_zero=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     pi = softmax(h)
     a = _sample_index(_cdf_rows(pi), rng.random(n))
     r = means[a] + sigma * rng.standard_normal(n)
@@ -209,8 +211,10 @@ def bandit_estimate_variance(means, h, baseline, reward_std=1.0):
     pi = softmax(h)
     sq = 1.0 - 2.0 * pi + np.sum(pi ** 2)          # ||1_a - pi||^2 for every arm a
     g = bandit_gradient(means, h)
-    m2 = np.sum(pi * ((means - b[..., None]) ** 2 + sigma ** 2) * sq, axis=-1)
-    out = m2 - np.sum(g ** 2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        m2 = np.sum(pi * ((means - b[..., None]) ** 2 + sigma ** 2) * sq, axis=-1)
+        out = m2 - np.sum(g ** 2)
+    finite_result(out, "the variances", "means, baseline or reward_std near 1e154 overflow float64 when squared")
     return float(out) if out.ndim == 0 else out
 
 
@@ -334,8 +338,9 @@ def gradient_bandit(means, step_size, n_steps, baseline=True, reward_std=1.0, se
     n, k = means.shape
     alpha = _step(step_size, "step_size")
     n_steps = _positive_int(n_steps, "n_steps")
+    allocation(f"gradient_bandit(n_steps={n_steps}) with {n} runs of {k} arms", n, n_steps)
     sigma = _step(reward_std, "reward_std", allow_zero=True)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     if h0 is None:
         H = np.zeros((n, k))
     else:

@@ -15,7 +15,8 @@ import numpy as np
 
 from ._common import _cdf_rows, _positive_int, _step
 from ._softmax import softmax
-from ._validate import array, finite_result
+from ._validate import allocation, array, finite_result
+from ._validate import seed as _seed
 from .gradient_bandit import bandit_gradient
 from .reinforce import _softmax_rows
 from .stats import mean_and_band
@@ -190,12 +191,25 @@ def group_advantages(rewards, method="grpo"):
         raise ValueError(f"rewards must be an array (a group of rewards), got the scalar {float(r)!r}")
     if method == "reinforce":
         return r.copy()
-    centred = r - r.mean(axis=-1, keepdims=True)
-    same = np.ptp(r, axis=-1, keepdims=True) == 0
+    with np.errstate(over="ignore"):
+        spread = np.ptp(r, axis=-1, keepdims=True)
+    same = spread == 0
+    # Rewards that differ by a few ulps, or subnormal ones, lose the mean and std to rounding
+    # ([5e-324, 0] gave GRPO advantages [2, 0]; [1 + 1e-15, 1] gave [1.2, -0.8]). Such groups
+    # are first mapped onto [0, 1] by (r - min) / spread, which both advantages do not change
+    # (GRPO's is invariant; the group mean's is scaled back); other groups take the usual path,
+    # so their numbers are bit for bit what they were.
+    fragile = ~same & ((spread < 1e-12 * np.max(np.abs(r), axis=-1, keepdims=True)) | (spread < 1e-290))
+    if fragile.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.where(fragile, (r - r.min(axis=-1, keepdims=True)) / np.where(fragile, spread, 1.0), r)
+    else:
+        y = r
+    centred = y - y.mean(axis=-1, keepdims=True)
     centred = np.where(same, 0.0, centred)
     if method == "group_mean":
-        return centred
-    return group_relative_advantages(r, axis=-1)
+        return np.where(fragile, centred * spread, centred)
+    return group_relative_advantages(y, axis=-1)
 
 
 def _group_update(rewards, theta, group_size, method, rng):
@@ -260,7 +274,9 @@ def answer_gradient_samples(rewards, theta, group_size, n_groups, method="grpo",
         raise ValueError(f"theta must have the shape of rewards (P, K), got {theta.shape} and {rewards.shape}")
     G = _positive_int(group_size, "group_size")
     n = _positive_int(n_groups, "n_groups")
-    rng = np.random.default_rng(seed)
+    allocation(f"answer_gradient_samples(group_size={G}, n_groups={n}) with rewards of shape {rewards.shape}",
+               n, G, rewards.size)
+    rng = np.random.default_rng(_seed(seed))
     g, _ = _group_update(rewards, np.broadcast_to(theta, (n,) + theta.shape), G, method, rng)
     return g
 
@@ -419,9 +435,12 @@ def train_answers(task, step_size, n_iters, group_size, method="grpo", n_runs=1,
     n_iters = _positive_int(n_iters, "n_iters", minimum=0)
     G = _positive_int(group_size, "group_size")
     n = _positive_int(n_runs, "n_runs")
+    allocation(f"train_answers(n_iters={n_iters}, n_runs={n_runs})", n, n_iters + 1)
+    allocation(f"train_answers(group_size={G}, n_runs={n_runs}) with {np.shape(task.rewards)[0]} prompts",
+               n, G, max(1, np.size(task.rewards)))
     if method not in ADVANTAGES:
         raise ValueError(f"method must be one of {ADVANTAGES}, got {method!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     array(task.rewards, "task.rewards", ndim=2, min_size=1)
     th0 = array(task.theta0 if theta0 is None else theta0, "theta0" if theta0 is not None else "task.theta0")
     if th0.shape != task.rewards.shape:
@@ -504,7 +523,9 @@ def kl_k3(logp, logp_ref):
         d = lr - lp
     except ValueError:
         raise ValueError(f"logp of shape {lp.shape} and logp_ref of shape {lr.shape} do not broadcast") from None
-    return np.expm1(d) - d
+    with np.errstate(over="ignore"):
+        k3 = np.expm1(d) - d
+    return finite_result(k3, "the KL estimates", "logp_ref - logp is too large for exp (above about 709)")
 
 
 def sequence_advantages(rewards, method="grpo"):

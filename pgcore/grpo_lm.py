@@ -16,6 +16,8 @@ import numpy as np
 
 from . import tiny_lm as lm
 from ._common import _positive_int
+from ._validate import INT64_MAX, allocation
+from ._validate import seed as _seed
 from .grpo import (LENGTH_NORMS, SEQUENCE_ADVANTAGES, kl_k3, length_weights, sequence_advantages,
                    sequence_surrogate)
 
@@ -96,14 +98,15 @@ def addition_task(n_test=1000, max_len=6, seed=0):
     (9000, 1000, 11)
     """
     n_test = _positive_int(n_test, "n_test")
-    max_len = _positive_int(max_len, "max_len", minimum=4)
+    # an answer has at most 3 digits and the end token; longer is padding, up to 64 tokens
+    max_len = _positive_int(max_len, "max_len", minimum=4, maximum=64)
     if n_test >= 10_000:
         raise ValueError(f"n_test must be below 10000 (the number of prompts), got {n_test}")
     a, b = np.divmod(np.arange(10_000), 100)
     ops = np.stack([a, b], axis=1)
     prompts = np.stack([lm.encode(f"{x:02d}+{y:02d}=") for x, y in ops])
     answers = np.stack([_answer_row(x + y, max_len) for x, y in ops])
-    perm = np.random.default_rng(seed).permutation(10_000).astype(np.intp)
+    perm = np.random.default_rng(_seed(seed)).permutation(10_000).astype(np.intp)
     return AdditionTask(ops, prompts, answers, np.sort(perm[n_test:]), np.sort(perm[:n_test]), max_len)
 
 
@@ -183,7 +186,7 @@ def noisy_answers(task, indices, digit_noise=0.3, ramble=0.2, seed=0):
     >>> bool((a == task.answers[task.train[:2000]]).all(axis=1).mean() < 0.5)
     True
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     idx = _prompt_indices(task, indices, "indices")
     for name, p in (("digit_noise", digit_noise), ("ramble", ramble)):
         if not 0 <= float(p) <= 1:
@@ -222,12 +225,13 @@ def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1
         raise TypeError("task must be an AdditionTask (see addition_task)")
     n_examples = _positive_int(n_examples, "n_examples")
     batch = _positive_int(batch, "batch")
+    allocation(f"pretrain(batch={batch}): a batch of contexts", batch, task.context)
     eval_every = _positive_int(eval_every, "eval_every")
     if n_examples > task.train.size:
         raise ValueError(f"n_examples must be at most {task.train.size}, got {n_examples}")
     if not 0 < float(target) < 1:
         raise ValueError(f"target must lie strictly between 0 and 1, got {target!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     params = lm.init_params(task.context, embed=embed, hidden=hidden, seed=rng)
     ex = task.train[:n_examples]
     answers = noisy_answers(task, ex, digit_noise, ramble, seed=rng)
@@ -236,7 +240,7 @@ def pretrain(task, n_examples=9000, target=0.15, max_steps=3000, batch=128, lr=1
     C, Y = ctx[m], answers[m]
     opt = lm.Adam(lr)
     history = []
-    for step in range(_positive_int(max_steps, "max_steps") + 1):
+    for step in range(_positive_int(max_steps, "max_steps", maximum=INT64_MAX) + 1):
         if step % eval_every == 0:
             acc = accuracy(params, task)
             history.append((step, acc))
@@ -349,12 +353,15 @@ def train_lm(task, params_ref, method="grpo", n_iters=100, n_prompts=16, group_s
     G = _positive_int(group_size, "group_size", minimum=2)
     K = _positive_int(inner_steps, "inner_steps")
     every = _positive_int(eval_every, "eval_every")
+    allocation(f"train_lm(n_prompts={n_prompts}, group_size={G}): the sampled answers' contexts",
+               n_prompts, G, task.max_len, task.context)
+    lm._check_params(params_ref)
     on_policy = method in ("reinforce", "rloo")
     if on_policy:
         K, clip, beta, step_lr = 1, 0.0, 0.0, float(lr) * _positive_int(inner_steps, "inner_steps")
     else:
         step_lr = float(lr)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     params = {k: v.copy() for k, v in params_ref.items()}
     opt = lm.Adam(step_lr)
     W = task.context

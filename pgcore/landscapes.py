@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import envs
+from ._validate import MAX_ENTRIES, allocation, array, callable_arg, finite_result, integer, real
 from .gradient import DivergenceError, gradient_ascent, performance, policy_gradient
 from .mdp import MDP
 from .policy import SoftmaxPolicy
@@ -121,13 +122,17 @@ class Quadratic:
 
     def value(self, theta):
         """:math:`J(\\theta)`; ``theta`` may be a stack of shape (..., d) (returns shape (...))."""
-        e = np.asarray(theta, dtype=float) - self.theta_star
-        J = -0.5 * np.einsum("...i,ij,...j->...", e, self.A, e)
+        e = array(theta, "theta") - self.theta_star
+        if e.shape[-1:] != (self.d,):
+            raise ValueError(f"theta must have shape (..., {self.d}), got shape {e.shape}")
+        with np.errstate(over="ignore", invalid="ignore"):
+            J = -0.5 * np.einsum("...i,ij,...j->...", e, self.A, e)
+        finite_result(J, "the values J(theta)", "theta is too far out for float64")
         return float(J) if np.ndim(J) == 0 else J
 
     def grad(self, theta):
         r""":math:`\nabla J(\theta) = -A(\theta - \theta^*)`, shape (d,)."""
-        e = np.asarray(theta, dtype=float) - self.theta_star
+        e = array(theta, "theta", shape=(self.d,)) - self.theta_star
         return -(self.A @ e)
 
     def hessian(self, theta=None):
@@ -203,11 +208,15 @@ class Quadratic:
                [0.5   , 0.75  ],
                [0.25  , 0.5625]])
         """
-        e0 = self.eigenvectors.T @ (np.asarray(theta0, dtype=float).ravel() - self.theta_star)
-        t = np.arange(int(n_steps) + 1)[:, None]
+        e0 = self.eigenvectors.T @ (array(theta0, "theta0", shape=(self.d,)) - self.theta_star)
+        n_steps = integer(n_steps, "n_steps", minimum=0, maximum=MAX_ENTRIES)
+        allocation(f"iterates(n_steps={n_steps}) with d = {self.d}", n_steps + 1, self.d)
+        t = np.arange(n_steps + 1)[:, None]
         with np.errstate(over="ignore", invalid="ignore"):
             coeff = self.factors(step_size)[None, :] ** t * e0[None, :]
-        return self.theta_star + coeff @ self.eigenvectors.T
+            out = self.theta_star + coeff @ self.eigenvectors.T
+        return finite_result(out, "the iterates", f"with step size {step_size:g} the iteration diverges and "
+                             f"overflows float64 within {n_steps} steps: ask for fewer steps")
 
 
 def example_quadratic():
@@ -259,7 +268,7 @@ class PolicyLandscape:
 
     def __init__(self, mdp, policy, max_norm=1e6, theta_star=None, J_star=None, name="policy"):
         self.mdp, self.policy = mdp, policy
-        self.max_norm = float(max_norm)
+        self.max_norm = real(max_norm, "max_norm", minimum=0.0, strict=True)
         self.theta_star = None if theta_star is None else np.array(theta_star, dtype=float)
         if J_star is None and self.theta_star is not None:
             J_star = self.value(self.theta_star)
@@ -324,6 +333,13 @@ def _sigmoid_pair(u):
     return np.where(u >= 0, big, small), np.where(u >= 0, small, big)
 
 
+def _tiles_theta(theta):
+    th = array(theta, "theta")
+    if th.shape[-1:] != (2,):
+        raise ValueError(f"theta must have shape (..., 2) (one preference per tile), got shape {th.shape}")
+    return th
+
+
 def corridor_tiles_probs(theta):
     r"""Probabilities of *right* :math:`(p_0, p_1, p_2)` under :func:`corridor_tiles_policy`.
 
@@ -335,7 +351,7 @@ def corridor_tiles_probs(theta):
     >>> np.round(corridor_tiles_probs([-np.log(2.0), 0.0]), 6)
     array([0.333333, 0.333333, 0.5     ])
     """
-    th = np.asarray(theta, dtype=float)
+    th = _tiles_theta(theta)
     h = np.stack([th[..., 0], th[..., 0] + th[..., 1], th[..., 1]], axis=-1)
     return _sigmoid_pair(h)[0]
 
@@ -364,13 +380,15 @@ def corridor_tiles_performance(theta):
     >>> round(float(corridor_tiles_performance([-np.log(2.0), 0.0])), 6)
     -11.0
     """
-    th = np.asarray(theta, dtype=float)
+    th = _tiles_theta(theta)
     h = np.stack([th[..., 0], th[..., 0] + th[..., 1], th[..., 1]], axis=-1)
     p, q = _sigmoid_pair(h)
     p0, p1, p2 = p[..., 0], p[..., 1], p[..., 2]
-    with np.errstate(over="ignore", divide="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         v1 = (-2.0 + p1 - p1 / p0) / (q[..., 1] * p2)
         J = v1 - 1.0 / p0
+    finite_result(J, "the performances J(theta)", "theta is so far out that a probability rounds to 0 or 1 "
+                  "and J overflows float64")
     return float(J) if np.ndim(J) == 0 else J
 
 
@@ -469,7 +487,9 @@ def numerical_hessian(grad, theta, eps=1e-5):
     array([[-5.5, -4.5],
            [-4.5, -5.5]])
     """
-    theta = np.asarray(theta, dtype=float).ravel()
+    grad = callable_arg(grad, "grad")
+    theta = array(theta, "theta", ndim=1, min_size=1)
+    eps = real(eps, "eps", minimum=0.0, strict=True)
     d = theta.size
     H = np.empty((d, d))
     for j in range(d):
@@ -493,7 +513,9 @@ def grid_values(value, t1, t2):
            [10., 11.],
            [20., 21.]])
     """
-    t1, t2 = np.asarray(t1, dtype=float), np.asarray(t2, dtype=float)
+    value = callable_arg(value, "value")
+    t1, t2 = array(t1, "t1", ndim=1, min_size=1), array(t2, "t2", ndim=1, min_size=1)
+    allocation(f"grid_values with {t1.size} x {t2.size} points", t2.size, t1.size)
     Z = np.full((t2.size, t1.size), np.nan)
     with np.errstate(all="ignore"):
         for i, b in enumerate(t2):
@@ -564,8 +586,12 @@ def ascent_trace(landscape, theta0, step_size, n_steps, max_norm=None):
     >>> tr.diverged_at, len(tr.path), tr.message
     (35, 35, 'diverged at step 35: |θ| > 1e+06')
     """
+    if not (callable(getattr(landscape, "grad", None)) and callable(getattr(landscape, "value", None))):
+        raise TypeError(f"landscape must have value(theta) and grad(theta) methods (a Quadratic or a "
+                        f"PolicyLandscape), got {landscape!r}")
     if max_norm is None:
         max_norm = getattr(landscape, "max_norm", 1e6)
+    max_norm = real(max_norm, "max_norm", minimum=0.0, strict=True)
     try:
         path = gradient_ascent(landscape.grad, theta0, step_size, n_steps, max_norm=max_norm)
         step, message = None, ""

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import array, index, integer, real
+from ._validate import MAX_ENTRIES, array, index, integer, real
+from ._validate import seed as _seed
 
 __all__ = [
     "MDP",
@@ -512,7 +513,7 @@ def sample_episodes(mdp, pi, n_episodes, seed=None, max_steps=100_000,
     True
     """
     pi = check_policy(mdp, pi)
-    n = integer(n_episodes, "n_episodes", minimum=1)
+    n = integer(n_episodes, "n_episodes", minimum=1, maximum=MAX_ENTRIES)
     max_steps = integer(max_steps, "max_steps", minimum=1)
     S, A = mdp.n_states, mdp.n_actions
     if start_state is not None:
@@ -520,7 +521,7 @@ def sample_episodes(mdp, pi, n_episodes, seed=None, max_steps=100_000,
     if first_action is not None:
         first_action = index(first_action, "first_action", A)
     refuse_endless(mdp, pi, "an episode", start_state, first_action)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     cdf_pi = np.cumsum(pi, axis=1)
     cdf_P = np.cumsum(mdp.P, axis=2)
     if start_state is None:

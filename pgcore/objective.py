@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import integer
+from ._validate import array, finite_result, integer
+from ._validate import seed as _seed
 from .mdp import check_policy, refuse_endless
 
 __all__ = [
@@ -101,7 +102,7 @@ def sample_trajectory(mdp, pi, seed=None, max_steps=10_000):
     pi = check_policy(mdp, pi)
     max_steps = integer(max_steps, "max_steps", minimum=1)
     refuse_endless(mdp, pi, "the episode")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     s = int(rng.choice(mdp.n_states, p=mdp.start))
     states, actions, rewards = [s], [], []
     while mdp.nonterminal[s]:
@@ -188,11 +189,9 @@ def running_mean(x):
     >>> se.round(4)
     array([   nan, 1.    , 0.5774, 1.0801])
     """
-    x = np.asarray(x, dtype=float)
+    x = array(x, "x")
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"x must be a non-empty 1-D sample, got shape {x.shape}")
-    if not np.isfinite(x).all():
-        raise ValueError("x must contain finite numbers only")
     n = np.arange(1, x.size + 1, dtype=float)
     y = x - x[0]  # shifting by one sample value keeps the sums of squares small
     s1 = np.cumsum(y)
@@ -329,4 +328,6 @@ def corridor_values(p):
     if ((p <= 0) | (p >= 1)).any() or np.isnan(p).any():
         raise ValueError("p must lie strictly between 0 and 1: at 0 or 1 the episode never ends")
     q = 1.0 - p
-    return np.stack([(2 * p - 4) / (p * q), (p - 3) / (p * q), -3.0 / p], axis=-1)
+    with np.errstate(over="ignore", divide="ignore"):
+        v = np.stack([(2 * p - 4) / (p * q), (p - 3) / (p * q), -3.0 / p], axis=-1)
+    return finite_result(v, "the values", "p is so close to 0 or 1 that the values overflow float64")

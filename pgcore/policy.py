@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._softmax import softmax
-from ._validate import array, integer
+from ._validate import allocation, array, integer
 
 __all__ = ["SoftmaxPolicy"]
 
@@ -53,6 +53,8 @@ class SoftmaxPolicy:
         """One-hot features: ``theta[s * n_actions + a]`` is the preference h(s, a)."""
         S = integer(n_states, "n_states", minimum=1)
         A = integer(n_actions, "n_actions", minimum=1)
+        # the features are S x A x (S*A): one-hot rows of an identity of size S*A
+        allocation(f"SoftmaxPolicy.tabular(n_states={S}, n_actions={A})", S, A, S * A)
         x = np.eye(S * A).reshape(S, A, S * A)
         return cls(x)
 

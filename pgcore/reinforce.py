@@ -18,7 +18,8 @@ import numpy as np
 
 from . import _kernels
 from ._common import _RunReport, _cdf_rows, _positive_int, _sample_index, _step
-from ._validate import INT64_MAX, array, choice, kernel_size
+from ._validate import INT64_MAX, allocation, array, choice, kernel_size
+from ._validate import seed as _seed
 from .mdp import MDP, refuse_endless
 from .policy import SoftmaxPolicy
 from .stats import mean_and_band
@@ -85,7 +86,7 @@ def _bitgens(seed, n):
     """One independent numpy bit generator per run, all derived from ``seed``."""
     if isinstance(seed, np.random.Generator):
         return [g.bit_generator for g in seed.spawn(n)]
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(_seed(seed))
     return [np.random.PCG64(c) for c in ss.spawn(n)]
 
 
@@ -468,6 +469,10 @@ def reinforce(mdp, policy, theta0, step_size, n_episodes, n_runs=1, seed=None,
     S, A, d = x.shape
     n_runs = _positive_int(n_runs, "n_runs")
     n_episodes = _positive_int(n_episodes, "n_episodes")
+    allocation(f"reinforce(n_runs={n_runs}, n_episodes={n_episodes})", n_runs, n_episodes)
+    if record_theta:
+        allocation(f"reinforce(n_runs={n_runs}, n_episodes={n_episodes}, record_theta=True) with d = {d}",
+                   n_runs, n_episodes + 1, d)
     # the kernel counts steps in int64; ctypes would wrap a larger integer silently
     max_steps = kernel_size(max_steps, "max_steps", limit=INT64_MAX)
     alpha = _step(step_size, "step_size", allow_zero=True)
@@ -598,7 +603,7 @@ def reinforce_gradients(mdp, policy, theta, n_episodes, baseline=None, seed=None
     b = np.zeros(S) if baseline is None else array(baseline, "baseline", finite=False)
     if b.shape != (S,) or not np.isfinite(b).all():
         raise ValueError(f"baseline must be a finite array of shape ({S},), got {b.shape}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     Sb, Ab, Rb, T, s_end = _sample_batch(P_cdf, next_det, R, start_cdf, start_det, terminal,
                                          lambda ai, st: cdf[st],
                                          lambda ai: rng.random(ai.size), n, max_steps)

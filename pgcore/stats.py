@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._validate import array, integer, real
+from ._validate import array, finite_result, integer, real
 
 __all__ = ["mean_and_band", "t_quantile"]
 
@@ -66,12 +66,12 @@ def t_quantile(p, df):
     return 0.5 * (lo + hi)
 
 
-def mean_and_band(x, axis=0, z=1.96, level=None):
+def mean_and_band(x, axis=0, z=1.96, level=None, finite=True):
     r"""Mean over runs and the half-width of its confidence band.
 
     ``half = z * std(ddof=1) / sqrt(n)``; with the default ``z = 1.96`` the
     band ``mean ± half`` is an approximate 95% confidence interval for the
-    expected value when there are many runs (100 in chapters 7 to 11). With few
+    expected value when there are many independent runs (100 in chapters 7 to 11). With few
     runs pass ``level=0.95``: ``z`` becomes Student's :func:`t_quantile`
     :math:`t_{(1+\text{level})/2,\, n-1}` (4.303 for 3 runs), the interval chapter 13 uses.
 
@@ -84,8 +84,27 @@ def mean_and_band(x, axis=0, z=1.96, level=None):
     >>> m, h = mean_and_band(np.array([1.0, 2.0, 3.0]), level=0.95)
     >>> round(float(h), 3)
     2.484
+
+    NaN or inf in ``x`` (a run that diverged, say) is refused, since the mean
+    and band would silently be NaN; with ``finite=False`` they are NaN where
+    such a run is (a plot then leaves a gap there):
+
+    >>> mean_and_band([[1.0, np.nan], [3.0, 2.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: x must be finite (no NaN or inf), but x[0, 1] = nan (leave out the runs that diverged, or pass finite=False to get NaN where they are)
+    >>> mean_and_band([[1.0, np.nan], [3.0, 2.0]], finite=False)[0]
+    array([ 2., nan])
     """
-    x = array(x, "x", finite=False)
+    if not isinstance(finite, (bool, np.bool_)):
+        raise TypeError(f"finite must be True or False, got {finite!r}")
+    try:
+        x = array(x, "x", finite=bool(finite))
+    except ValueError as exc:
+        if "must be finite" not in str(exc):
+            raise
+        raise ValueError(f"{exc} (leave out the runs that diverged, or pass finite=False to get NaN "
+                         f"where they are)") from None
     if x.ndim == 0:
         raise ValueError(f"x must be an array with an axis of runs, got the scalar {float(x)!r}")
     axis = integer(axis, "axis", minimum=-x.ndim, maximum=x.ndim - 1)
@@ -93,12 +112,16 @@ def mean_and_band(x, axis=0, z=1.96, level=None):
     n = x.shape[axis]
     if n == 0:
         raise ValueError(f"x must hold at least one run along axis {axis}, got shape {x.shape}")
-    mean = x.mean(axis=axis)
-    if n < 2:
-        return mean, np.zeros_like(mean)
     if level is not None:
         level = real(level, "level", minimum=0.0, maximum=1.0, strict=True)
         if level == 1.0:
             raise ValueError("level must be a probability strictly between 0 and 1, got 1.0")
-        z = t_quantile((1.0 + level) / 2.0, n - 1)
-    return mean, z * x.std(axis=axis, ddof=1) / np.sqrt(n)
+        if n >= 2:
+            z = t_quantile((1.0 + level) / 2.0, n - 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = x.mean(axis=axis)
+        half = np.zeros_like(mean) if n < 2 else z * x.std(axis=axis, ddof=1) / np.sqrt(n)
+    if finite:
+        finite_result(mean, "the means", "the numbers are too large for float64 (|x| near 1e308)")
+        finite_result(half, "the band half-widths", "the numbers are too large for float64 (|x| near 1e308)")
+    return mean, half

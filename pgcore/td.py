@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import array, integer, real
+from ._validate import MAX_ENTRIES, array, integer, real
+from ._validate import seed as _seed
 from .mdp import _require_mdp, check_policy, refuse_endless
 
 __all__ = ["td0_values", "sarsa"]
@@ -88,10 +89,10 @@ def td0_values(mdp, pi, n_episodes, step_size, seed=None, V0=None, max_steps=100
     array([-3., -2., -1.,  0.])
     """
     pi = check_policy(mdp, pi)
-    n_episodes = integer(n_episodes, "n_episodes", minimum=0)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=0, maximum=MAX_ENTRIES)
     max_steps = integer(max_steps, "max_steps", minimum=1)
     refuse_endless(mdp, pi, "an episode")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     alpha = _step_size_fn(step_size)
     S = mdp.n_states
     V = np.zeros(S) if V0 is None else array(V0, "V0")
@@ -180,13 +181,13 @@ def sarsa(mdp, n_episodes, step_size, epsilon, seed=None, Q0=None, max_steps=100
     array([-3.])
     """
     _require_mdp(mdp)
-    n_episodes = integer(n_episodes, "n_episodes", minimum=0)
+    n_episodes = integer(n_episodes, "n_episodes", minimum=0, maximum=MAX_ENTRIES)
     max_steps = integer(max_steps, "max_steps", minimum=1)
     epsilon = real(epsilon, "epsilon")
     if not (0.0 <= float(epsilon) <= 1.0):
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     epsilon = float(epsilon)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     alpha = _step_size_fn(step_size)
     S, A = mdp.n_states, mdp.n_actions
     Q = np.zeros((S, A)) if Q0 is None else array(Q0, "Q0", finite=False)

@@ -25,6 +25,9 @@ Everything is plain numpy: arrays in, arrays out.
 from __future__ import annotations
 
 import numpy as np
+from ._common import _positive_int
+from ._validate import allocation
+from ._validate import seed as _seed
 
 from .mdp import MDP, evaluate, expected_visits, state_distribution, visit_counts
 from .policy import SoftmaxPolicy
@@ -140,9 +143,7 @@ def unrolled_gradient(mdp, policy, theta, n_terms):
     >>> bool(np.allclose(partial[-1], policy_gradient(mdp, pol, np.zeros(2))))
     True
     """
-    n_terms = int(n_terms)
-    if n_terms < 1:
-        raise ValueError(f"n_terms must be a positive integer, got {n_terms}")
+    n_terms = _positive_int(n_terms, "n_terms")
     g = state_terms(mdp, policy, theta)
     P_pi, _ = mdp.chain(policy.probs(theta))
     d_k = mdp.start * mdp.nonterminal  # gamma^k Pr(S_k = x), k = 0
@@ -306,12 +307,16 @@ def state_distribution_errors(mdp, pi, n_episodes, n_repeats=1, seed=None):
     >>> err.shape, bool(err[1].max() < err[0].min())
     ((2, 3), True)
     """
-    rng = np.random.default_rng(seed)  # a Generator passes through unchanged
+    rng = np.random.default_rng(_seed(seed))  # a Generator passes through unchanged
     mu = state_distribution(mdp, pi)
-    ns = [int(n) for n in n_episodes]
-    out = np.empty((len(ns), int(n_repeats)))
+    if np.ndim(n_episodes) != 1:
+        raise TypeError(f"n_episodes must be a sequence of episode counts, got {n_episodes!r}")
+    ns = [_positive_int(n, "each entry of n_episodes") for n in n_episodes]
+    n_repeats = _positive_int(n_repeats, "n_repeats")
+    allocation(f"state_distribution_errors(n_repeats={n_repeats}) with {len(ns)} counts", len(ns), n_repeats)
+    out = np.empty((len(ns), n_repeats))
     for i, n in enumerate(ns):
-        for r in range(int(n_repeats)):
+        for r in range(n_repeats):
             counts = visit_counts(mdp, pi, n, seed=rng)
             out[i, r] = np.max(np.abs(counts / counts.sum() - mu))
     return out

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._common import _positive_int
+from ._validate import allocation
+from ._validate import seed as _seed
 
 __all__ = [
     "VOCAB", "PAD", "EOS", "TOKEN", "encode", "decode",
@@ -100,7 +102,9 @@ def init_params(context, embed=8, hidden=64, vocab=len(VOCAB), seed=None):
     d = _positive_int(embed, "embed")
     H = _positive_int(hidden, "hidden")
     V = _positive_int(vocab, "vocab", minimum=2)
-    rng = np.random.default_rng(seed)
+    allocation(f"init_params(context={W}, embed={d}, hidden={H}): W1", W * d, H)
+    allocation(f"init_params(embed={d}, hidden={H}, vocab={V}): E and W2", max(V * d, H * V))
+    rng = np.random.default_rng(_seed(seed))
     return {
         "E": rng.normal(0.0, 1.0, (V, d)),
         "W1": rng.normal(0.0, 1.0 / np.sqrt(W * d), (W * d, H)),
@@ -423,10 +427,11 @@ def sample(params, prompts, n_samples, max_len, temperature=1.0, seed=None):
         raise ValueError(f"prompts must be a 2-D array of token indices, got {pr!r}")
     G = _positive_int(n_samples, "n_samples")
     L = _positive_int(max_len, "max_len")
+    allocation(f"sample(n_samples={G}, max_len={L}) for {len(pr)} prompts", len(pr), G, L + pr.shape[1])
     T = float(temperature)
     if not (np.isfinite(T) and T >= 0):
         raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_seed(seed))
     d = params["E"].shape[1]
     W = params["W1"].shape[0] // d
     n, P = pr.shape

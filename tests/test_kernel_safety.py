@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import pgcore as pg
@@ -80,6 +80,50 @@ def test_fuzz_c_kernel_equals_numpy(kind, S, A, d, gamma, seed, n_runs, n_episod
     np.testing.assert_array_equal(c.theta_history, n.theta_history)
     if c.w is not None:
         np.testing.assert_array_equal(c.w, n.w)
+
+
+@needs_c
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(n_runs=st.integers(1, 40), n_episodes=st.integers(1, 4), threads=st.integers(1, 20),
+       seed=st.integers(0, 2**32 - 1), update=st.sampled_from(["episode", "step"]),
+       baseline=st.sampled_from([None, 0.05]))
+def test_fuzz_thread_count_changes_nothing(monkeypatch, n_runs, n_episodes, threads, seed, update, baseline):
+    """The runs split over 1..20 threads (blocks of q or q + 1 runs): the numbers of one thread, bit for bit."""
+    mdp, pol = envs.short_corridor(), envs.corridor_policy()
+    out = []
+    for t in (1, threads):
+        monkeypatch.setenv("PGCORE_THREADS", str(t))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out.append(rf.reinforce(mdp, pol, envs.corridor_theta(0.3), 2.0**-8, n_episodes, n_runs=n_runs,
+                                    seed=seed, baseline_step_size=baseline, update=update, record_theta=True,
+                                    max_steps=3000, backend="c"))
+    a, b = out
+    for name in ("returns", "lengths", "truncated", "diverged", "theta", "theta_history"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+@needs_c
+@settings(max_examples=60, deadline=None)
+@given(which=st.sampled_from(["n_runs", "n_episodes", "S", "A", "d", "m", "max_steps"]),
+       value=st.one_of(st.integers(-2**63, 0), st.integers(2**61, 2**63 - 1)))
+def test_fuzz_kernel_entry_refuses_sizes_before_touching_memory(which, value):
+    """Any non-positive count, or one whose buffer in bytes overflows size_t (any count >= 2**61, times
+    8 bytes), is refused (-2) with NULL pointers: had the kernel gone on, it would have crashed the
+    test process. (A large count whose buffers do fit is the caller's business: the kernel cannot
+    tell a NULL pointer from a real one; the Python side sizes everything at the door.)"""
+    lib = _kernels._load()
+    sizes = dict(n_runs=1, n_episodes=1, S=1, A=1, d=1, m=0, max_steps=1)
+    sizes[which] = value
+    if which == "m" and value == 0:
+        sizes["n_runs"] = 0          # m = 0 is allowed: make another size bad instead
+    assume(not (which == "max_steps" and value > 0))   # allowed: the buffers grow with the episode
+    args = [sizes["n_runs"], sizes["n_episodes"], sizes["S"], sizes["A"], sizes["d"],
+            None, None, None, None, -1, None, 1.0, None, None, 0.0,
+            sizes["m"], None, None, 0.0, sizes["max_steps"], 0, None, None,
+            None, None, None, None, None, 4]
+    assert lib.pg_reinforce(*args) == -2
 
 
 @pytest.mark.parametrize("bad", [2**63, 2**64 + 5, -1, 0, 2.5, float("nan"), None])
@@ -194,7 +238,9 @@ def test_reinforce_tests_under_address_and_undefined_sanitizers(tmp_path):
                            capture_output=True, text=True, env=env, timeout=300)
     assert probe.stdout.split() == ["c", str(so)], probe.stdout + probe.stderr[-2000:]
     tests = [str(ROOT / "tests" / "test_algorithms.py"), str(ROOT / "tests" / "test_validation.py"),
-             "-k", "reinforce or kernel or fallback or runs or theta or max_steps or huge"]
+             str(ROOT / "tests" / "test_kernel_safety.py"),
+             "-k", "(reinforce or kernel or fallback or runs or theta or max_steps or huge or fuzz) "
+                   "and not sanitizers and not stale"]
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests,
                           "-W", "ignore::RuntimeWarning"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=1800)

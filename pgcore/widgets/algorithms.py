@@ -45,7 +45,7 @@ def _pow2(log2):
 
 def _band(ax, x, samples, color, label, lw=1.6):
     """Mean over runs (axis 0) as a line and its 95% confidence band."""
-    mean, half = mean_and_band(samples, axis=0)
+    mean, half = mean_and_band(samples, axis=0, finite=False)
     (line,) = ax.plot(x, mean, color=color, lw=lw, label=label)
     band = ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.25, lw=0)
     return line, band
@@ -373,8 +373,8 @@ class ReinforceExplorer(Explorer):
             return
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns after divergence
-            m, h = mean_and_band(result["returns"])
-            pm, ph = mean_and_band(result["p"])
+            m, h = mean_and_band(result["returns"], finite=False)
+            pm, ph = mean_and_band(result["p"], finite=False)
         x = np.arange(1, m.size + 1)
         self.ret_line.set_ydata(m)
         self.ret_band = self.ax1.fill_between(x, m - h, m + h, color=COLORS[0], alpha=0.25, lw=0)
@@ -506,7 +506,7 @@ class GroupExplorer(Explorer):
     def draw(self, result):
         it = np.arange(self.n_iters + 1)
         for i, (name, c) in enumerate(result["curves"].items()):
-            m, h = mean_and_band(c)
+            m, h = mean_and_band(c, finite=False)
             self.lines[name].set_ydata(m)
             if self.bands[name] is not None:
                 self.bands[name].remove()

@@ -55,7 +55,7 @@ def plot_gaussian_training(results, J_star=None, every=1, large=False):
             k = int((~ok).sum())
             name = f"{name} ({k} diverged run{'s' if k > 1 else ''} left out)"
         for ax, y in ((ax1, res.J[ok]), (ax2, res.sigma[ok][:, :, 0])):
-            m, h = mean_and_band(y[:, ::every])
+            m, h = mean_and_band(y[:, ::every], finite=False)
             ax.plot(x, m, color=COLORS[i], lw=1.5, label=name)
             ax.fill_between(x, m - h, m + h, color=COLORS[i], alpha=0.25, lw=0)
     if J_star is not None:

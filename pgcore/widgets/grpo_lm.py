@@ -18,7 +18,7 @@ __all__ = ["plot_runs", "plot_length_bias", "GrpoLMExplorer", "grpo_lm_explorer"
 def _band(ax, x, samples, color, label, lw=1.6, ls="-"):
     # a 95% Student-t band over the seeds (3 seeds: mean ± 4.30 s/sqrt(3)); every field plotted here
     # (accuracy, KL, length, fractions) is >= 0, so the band is cut at 0 rather than suggest negative values
-    m, h = mean_and_band(np.asarray(samples, dtype=float), axis=0, level=0.95)
+    m, h = mean_and_band(np.asarray(samples, dtype=float), axis=0, level=0.95, finite=False)
     (line,) = ax.plot(x, m, color=color, lw=lw, label=label, ls=ls)
     band = ax.fill_between(x, np.maximum(m - h, 0.0), m + h, color=color, alpha=0.2, lw=0)
     return line, band

@@ -33,7 +33,7 @@ def plot_learning_curves(curves, reference=None, reference_label=None, xlabel="i
     fig, ax = new_figure(width=6.8, height=3.8, large=large)
     for i, (label, y) in enumerate(curves.items()):
         y = np.asarray(y, dtype=float)
-        mean, half = mean_and_band(y, axis=0)
+        mean, half = mean_and_band(y, axis=0, finite=False)
         x = np.arange(y.shape[1])
         ax.plot(x, mean, color=COLORS[i], lw=1.6, label=label)
         ax.fill_between(x, mean - half, mean + half, color=COLORS[i], alpha=0.25, lw=0)
