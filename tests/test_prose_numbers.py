@@ -68,8 +68,15 @@ ALLOW: dict[str, dict[str, str]] = {
         "2e-5": "quoted from another implementation's code (its Figure 13.1 step sizes)",
         "10,000": "the default max_steps of pgcore.reinforce (a setting, not a result)",
     },
+    "10": {
+        "0.586": "the closed form 2 - sqrt 2 written next to it (derived and printed in chapter 5)",
+        "-60": "a summary of the printed clipped rows of the table (-56.76 to -63.18)",
+        "40": "hand arithmetic in the prose: 10 epochs x 4 minibatches",
+    },
+    "11": {"3.14159": "the number pi, named so it is not read as the policy"},
     "13": {
         "132": "an illustration: the answer 231$ read units digit first",
+        "0.004": "the spread of the four printed final accuracies (0.305 - 0.301)",
         "95%": "the confidence level of the bands, a convention of pgcore.stats.mean_and_band",
     },
     "classroom_demos": {
@@ -80,6 +87,9 @@ ALLOW: dict[str, dict[str, str]] = {
         "1000": "the REINFORCE explorer's episodes per run", "95%": "the bands' confidence level",
         "20": "the actor-critic explorer's episodes", "40": "the GRPO explorer's runs",
         "80": "the GRPO explorer's iterations",
+        "1920×1080": "a projector's screen size", "1366": "a small screen's width (1366×768)",
+        "768": "a small screen's height (1366×768)",
+        "16": "the PPO explorer's episodes per batch (pgcore.widgets.ppo)",
     },
 }
 
@@ -90,9 +100,8 @@ NOT_PRINTED: dict[str, dict[str, str]] = {
     "04": {"30": "the explorer's default number of steps", "-2.5": "the explorer's default start θ0"},
     "09": {"64": "the tabular policy's number of preferences (4 x 4 cells x 4 actions)"},
     "12": {"40": "the explorer's number of runs", "80": "the explorer's number of iterations"},
-    "13": {"10 000": "the number of prompts (100 x 100 sums)",
-           "183": "the number of answers enumerated by the exact-gradient test"},
-    "classroom_demos": {"0.59": "p* = 2 - sqrt2", "0.2": "2 / lambda_max of the quadratic",
+    "13": {"10 000": "the number of prompts (100 x 100 sums)"},
+    "classroom_demos": {"0.59": "p* = 2 - sqrt2",
                         "-9": "where REINFORCE starts to cut episodes off (an observation)",
                         "-7.5": "where REINFORCE with a baseline breaks (an observation)",
                         "100%": "GRPO's final accuracy on the explorer (an observation)"},
