@@ -110,7 +110,7 @@ test-browser: $(STAMP) book-offline
 
 # The classroom page for a projector: Voila with the book's template (found through
 # JUPYTER_PATH), which loads nothing from the internet. voila.json (read from here)
-# keeps the jupyterlab-myst extension out of Voila's page, which it breaks.
+# keeps the jupyterlab-myst and JupyterLite kernel extensions out of Voila's page, which they break.
 voila: $(STAMP)
 	JUPYTER_PATH=$(CURDIR)/share/jupyter $(BIN)/voila --template=pgbook chapters/classroom_demos.ipynb
 

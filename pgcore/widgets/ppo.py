@@ -6,6 +6,7 @@ Every number comes from :mod:`pgcore.ppo`.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, ScalarFormatter
 
 from .. import ppo
@@ -162,7 +163,11 @@ class PPOExplorer(Explorer):
         lo, hi = _LOG2_RANGE
         self.edges = np.linspace(lo, hi, _N_BINS + 1)
         self.hist = ax2.stairs(np.zeros(_N_BINS), self.edges, fill=True, color=COLORS[1])
-        self.band = ax2.axvspan(np.log2(0.8), np.log2(1.2), color=COLORS[2], alpha=0.2, lw=0)
+        # an explicit Rectangle, not axvspan: axvspan returns a Polygon (no set_x) before
+        # matplotlib 3.9, which is what the browser edition's Pyodide ships
+        self.band = Rectangle((np.log2(0.8), 0.0), np.log2(1.2) - np.log2(0.8), 1.0,
+                              transform=ax2.get_xaxis_transform(), color=COLORS[2], alpha=0.2, lw=0)
+        ax2.add_patch(self.band)
         ax2.axvline(0.0, color="0.3", lw=1)
         ticks = [-4, -3, -2, -1, 0, 1, 2, 3]
         ax2.set_xticks(ticks, ["≤1/16", "1/8", "1/4", "1/2", "1", "2", "4", "≥8"])
