@@ -96,7 +96,7 @@ SLOW_LIVE = {
     # machine (95 s with desktop numpy and no C kernel)
     "08_reinforce": "its REINFORCE studies (100 runs of 1000 episodes each) take many minutes",
     # not timed in the browser: 128 s with desktop numpy and no C kernel
-    "13_grpo_language_model": "its training runs (the model is trained 15 times) take many minutes",
+    "13_grpo_language_model": "its training runs (the model is pretrained once and trained 21 times) take many minutes",
 }
 
 
