@@ -31,7 +31,7 @@ from ._common import _cdf_rows
 from ._validate import array, choice, integer, real
 from .mdp import MDP, check_policy, evaluate, expected_visits
 from .policy import SoftmaxPolicy
-from .reinforce import _mdp_arrays, _sample_batch, _Streams
+from .reinforce import _check_pair, _mdp_arrays, _sample_batch, _Streams
 
 __all__ = [
     "clipped_surrogate",
@@ -175,16 +175,6 @@ def _entropy(P):
 # -----------------------------------------------------------------------------
 # the exact surrogate
 # -----------------------------------------------------------------------------
-def _check_pair(mdp, policy):
-    if not isinstance(mdp, MDP):
-        raise TypeError(f"mdp must be a pgcore.MDP, got {type(mdp).__name__}")
-    if not isinstance(policy, SoftmaxPolicy):
-        raise TypeError(f"policy must be a pgcore.SoftmaxPolicy, got {type(policy).__name__}")
-    if policy.n_states != mdp.n_states or policy.n_actions != mdp.n_actions:
-        raise ValueError(f"the policy's features are for {policy.n_states} states x {policy.n_actions} "
-                         f"actions, the MDP has {mdp.n_states} x {mdp.n_actions}")
-
-
 def _old_terms(mdp, policy, theta_old):
     pi_old = policy.probs(theta_old)
     V, Q = evaluate(mdp, pi_old)

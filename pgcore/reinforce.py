@@ -348,7 +348,8 @@ def _reinforce_numpy(P_cdf, next_det, R, start_cdf, start_det, terminal, gamma, 
     return returns, lengths, truncated, diverged, hist
 
 
-def _mdp_arrays(mdp, policy):
+def _check_pair(mdp, policy):
+    """An MDP and a softmax policy whose features fit it, or a clear error."""
     if not isinstance(mdp, MDP):
         raise TypeError(f"mdp must be a pgcore.MDP, got {type(mdp).__name__}")
     if not isinstance(policy, SoftmaxPolicy):
@@ -356,6 +357,10 @@ def _mdp_arrays(mdp, policy):
     if policy.n_states != mdp.n_states or policy.n_actions != mdp.n_actions:
         raise ValueError(f"the policy's features are for {policy.n_states} states x {policy.n_actions} "
                          f"actions, the MDP has {mdp.n_states} x {mdp.n_actions}")
+
+
+def _mdp_arrays(mdp, policy):
+    _check_pair(mdp, policy)
     P_cdf = np.ascontiguousarray(_cdf_rows(mdp.P))
     # the next state when it is certain (one entry of P[s, a] is positive), else -1
     positive = mdp.P > 0
