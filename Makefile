@@ -10,7 +10,7 @@
 #                then the offline edition checked page by page in Chromium
 #   make test-browser   only the Chromium checks: the offline edition, the
 #                classroom demos in Voila and JupyterLab, and every chapter run
-#                live in the browser kernel (PG_LITE_ALL=1 adds chapters 8, 13)
+#                live in the browser kernel (PG_LITE_ALL=1 adds chapter 8)
 #   make voila   the classroom demos as a Voila app (template share/jupyter/voila/templates/pgbook)
 #   make venv    create .venv and install requirements.txt (done by book/test too)
 #   make clean   remove build output and test caches (keeps .venv)
